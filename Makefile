@@ -1,0 +1,46 @@
+# The course's two commands: `make book` (execute every chapter, render _build/html) and
+# `make test` (everything the project tests). Both create .venv and install on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PROFILE ?= quick
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+JB_FLAGS := -W -n --keep-going --all
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	--nbval-cell-timeout 600 -p no:cacheprovider
+
+.PHONY: install book test unit-test nbval smoke book-check refresh clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is required, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make book [PROFILE=full]: execute every chapter into _build/runs/$(PROFILE), render _build/html
+book: $(STAMP)
+	$(BIN)/course-lib run --profile $(PROFILE)
+	$(BIN)/jupyter-book build _build/runs/$(PROFILE) --path-output . $(JB_FLAGS)
+	@echo "Book: $(CURDIR)/_build/html/index.html"
+
+## make test: unit tests, nbval over every chapter, papermill smoke runs, book build from committed outputs
+test: unit-test nbval book-check
+
+unit-test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL_FLAGS) book/
+
+book-check: $(STAMP)
+	$(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS)
+
+## make refresh: re-execute the chapters (quick profile) and write their outputs into book/
+refresh: $(STAMP)
+	$(BIN)/course-lib run --profile quick --refresh
+
+clean:
+	rm -rf _build

@@ -1,0 +1,132 @@
+"""Where the real datasets live on disk, and how a remote file gets there safely.
+
+The real datasets (IMDB, Jena, GloVe) are downloaded once into a *data home*. The default is
+``~/.keras/datasets`` so that files Keras already fetched are reused; ``COURSE_LIB_DATA`` or a
+``data_home=`` argument moves it. Each remote file is described once, as data
+(:class:`RemoteFile`), and its sha256 is checked before anything reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_HOME_ENV = "COURSE_LIB_DATA"
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file of a real dataset: its name in the data home, its URL and its checksum.
+
+    ``checksum`` is a hex digest made with ``algorithm`` (Keras publishes sha256 for some files
+    and md5 for others); ``None`` where no digest is published, and the loader then validates
+    the file's structure instead.
+    """
+
+    filename: str
+    url: str
+    checksum: str | None = None
+    algorithm: str = "sha256"
+
+
+def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
+    """The folder holding downloaded datasets, created if missing.
+
+    Precedence: the ``data_home`` argument, then the ``COURSE_LIB_DATA`` environment variable,
+    then ``~/.keras/datasets`` (shared with ``keras.datasets``).
+    """
+    if data_home is None:
+        data_home = os.environ.get(DATA_HOME_ENV) or Path.home() / ".keras" / "datasets"
+    path = Path(data_home).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(
+            f"`data_home` could not be created. Received: data_home={str(path)!r} ({exc}). "
+            f"Pass a writable folder or set {DATA_HOME_ENV}."
+        ) from exc
+    if not path.is_dir():
+        raise OSError(f"`data_home` must be a folder. Received: data_home={str(path)!r}")
+    return path
+
+
+def file_digest(path: Path, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_checksum(path: Path, remote: RemoteFile) -> None:
+    """Raise an ``OSError`` if ``path`` is not the file ``remote`` describes."""
+    if remote.checksum is None:
+        return
+    actual = file_digest(path, remote.algorithm)
+    if actual != remote.checksum:
+        raise OSError(
+            f"{path} is not the expected {remote.filename}: its {remote.algorithm} is {actual}, "
+            f"expected {remote.checksum}. The file is corrupted or incomplete; delete it and "
+            f"download it again from {remote.url}."
+        )
+
+
+def _network_reachable(url: str, timeout: float) -> bool:
+    """A cheap probe so that an offline machine fails in seconds instead of hanging."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # the server answered: the network is there
+    except (urllib.error.URLError, socket.timeout, OSError, ValueError):
+        return False
+
+
+def fetch(
+    remote: RemoteFile,
+    *,
+    data_home: str | os.PathLike | None = None,
+    download_if_missing: bool = True,
+    timeout: float = 5.0,
+) -> Path:
+    """The local path of ``remote``, downloading it first if needed; always checksum-verified.
+
+    A cached file whose checksum does not match is deleted and downloaded again (a partial or
+    corrupted download is never used). Offline, the ``OSError`` says which file is missing, its
+    URL, and where to put it by hand.
+    """
+    home = get_data_home(data_home)
+    path = home / remote.filename
+    if path.exists():
+        try:
+            verify_checksum(path, remote)
+            return path
+        except OSError:
+            if not download_if_missing:
+                raise
+            path.unlink()
+    if not download_if_missing:
+        raise OSError(
+            f"{remote.filename} is not in the data home {home} and `download_if_missing` is "
+            f"False. Download {remote.url} and save it as {path}."
+        )
+    if not _network_reachable(remote.url, timeout):
+        raise OSError(
+            f"{remote.filename} is not in the data home {home} and {remote.url} cannot be "
+            f"reached (no network?). Download it on a connected machine and copy it to {path}, "
+            f"or set {DATA_HOME_ENV} to a folder that holds it."
+        )
+    import keras  # imported late: the offline path must stay fast
+
+    downloaded = Path(
+        keras.utils.get_file(
+            fname=remote.filename, origin=remote.url, cache_dir=str(home), cache_subdir="."
+        )
+    )
+    verify_checksum(downloaded, remote)
+    return downloaded

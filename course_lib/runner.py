@@ -1,0 +1,221 @@
+"""Execute the book's chapters with papermill under a named profile, into a run folder.
+
+A *profile* is data (``book/profiles.yml``): for each chapter, the papermill parameters it
+overrides. ``quick`` overrides nothing (the notebooks' own defaults are the offline quick
+profile); ``full`` sets the lecture's datasets and settings. A run writes into
+``_build/runs/<profile>/`` a copy of the book's sources with every chapter executed, the
+per-chapter wall times (``timings.json``) and the figures chapters recorded (``results/``), so
+that ``jupyter-book build`` can render it. ``book/`` itself is only rewritten in refresh mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+RUN_DIR_ENV = "COURSE_LIB_RUN_DIR"
+BOOK_DIR = "book"
+PROFILES_FILE = "profiles.yml"
+_PAPERMILL_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing; its partly executed notebook is kept."""
+
+    def __init__(self, chapter: str, cell: int | None, error: str, notebook: Path):
+        self.chapter, self.cell, self.error, self.notebook = chapter, cell, error, notebook
+        where = f"cell {cell}" if cell is not None else "start-up"
+        super().__init__(
+            f"Chapter {chapter!r} failed at {where}: {error}\n"
+            f"The notebook executed so far is kept at {notebook}"
+        )
+
+
+@dataclass
+class RunReport:
+    profile: str
+    run_dir: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def find_root(start: str | os.PathLike | None = None) -> Path:
+    """The book's root: the nearest folder at or above ``start`` holding ``_toc.yml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file():
+            return folder
+    raise OSError(
+        f"No _toc.yml found at or above {here}. Run from the course repository or pass `root`."
+    )
+
+
+def list_chapters(root: Path) -> list[str]:
+    """Executable chapters in table-of-contents order, as names like ``'01_recap'``."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries: Iterable[Mapping]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))
+            for part in entry.get("parts", []):
+                walk(part.get("chapters", []))
+
+    walk(toc.get("chapters", []))
+    for part in toc.get("parts", []):
+        walk(part.get("chapters", []))
+    return [
+        Path(name).stem for name in files
+        if (root / f"{Path(name).with_suffix('')}.ipynb").is_file()
+    ]
+
+
+def load_profiles(root: Path) -> dict[str, dict[str, dict]]:
+    profiles = yaml.safe_load((root / BOOK_DIR / PROFILES_FILE).read_text()) or {}
+    return {name: (chapters or {}) for name, chapters in profiles.items()}
+
+
+def plan_run(
+    root: Path,
+    profile: str,
+    chapters: Iterable[str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> list[tuple[str, dict]]:
+    """Validate a run before anything executes: (chapter, parameters) in book order.
+
+    Unknown profile, chapter or parameter names, and values of the wrong type, raise a
+    ``ValueError`` listing the valid choices, so a long run cannot fail on a typo.
+    """
+    import papermill
+
+    profiles = load_profiles(root)
+    if profile not in profiles:
+        raise ValueError(f"Unknown profile. Received: profile={profile!r}. Valid: {sorted(profiles)}")
+    known = list_chapters(root)
+    unknown_in_profile = sorted(set(profiles[profile]) - set(known))
+    if unknown_in_profile:
+        raise ValueError(
+            f"Profile {profile!r} names chapters that do not exist: {unknown_in_profile}. "
+            f"Valid: {known}"
+        )
+    selected = list(known if chapters is None else chapters)
+    bad = [name for name in selected if name not in known]
+    if bad or not selected:
+        raise ValueError(f"Unknown chapters. Received: chapters={selected}. Valid: {known}")
+    plan = []
+    for name in (chapter for chapter in known if chapter in selected):
+        parameters = {**profiles[profile].get(name, {}), **(overrides or {})}
+        declared = papermill.inspect_notebook(str(root / BOOK_DIR / f"{name}.ipynb"))
+        for key, value in parameters.items():
+            if key not in declared:
+                raise ValueError(
+                    f"Chapter {name!r} has no parameter {key!r}. Received: {key}={value!r}. "
+                    f"Valid: {sorted(declared)}"
+                )
+            expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
+            wrong_bool = isinstance(value, bool) and bool not in (expected or (bool,))
+            if expected and (not isinstance(value, expected) or wrong_bool):
+                raise ValueError(
+                    f"Chapter {name!r} parameter `{key}` must be of type "
+                    f"{declared[key]['inferred_type_name']}. Received: {key}={value!r}"
+                )
+        plan.append((name, parameters))
+    return plan
+
+
+def run_book(
+    root: str | os.PathLike | None = None,
+    profile: str = "quick",
+    chapters: Iterable[str] | None = None,
+    *,
+    overrides: Mapping[str, object] | None = None,
+    run_dir: str | os.PathLike | None = None,
+    refresh: bool = False,
+    progress: bool = True,
+) -> RunReport:
+    """Execute chapters into ``run_dir`` (default ``_build/runs/<profile>``).
+
+    With ``refresh=True`` each chapter that succeeds also replaces its source in ``book/``
+    (papermill's run metadata stripped), which is how committed outputs are produced.
+    A failing chapter stops the run with :class:`ChapterFailed`; what ran is kept.
+    """
+    import papermill
+    from tqdm.auto import tqdm
+
+    root = find_root(root)
+    plan = plan_run(root, profile, chapters, overrides)
+    run_dir = Path(run_dir) if run_dir else root / "_build" / "runs" / profile
+    stage_sources(root, run_dir)
+    report = RunReport(profile, run_dir)
+    timings_path = run_dir / "timings.json"
+    previous = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
+    os.environ[RUN_DIR_ENV] = str(run_dir.resolve())
+    bar = tqdm(plan, desc=f"profile {profile}", unit="chapter", disable=not progress)
+    for name, parameters in bar:
+        bar.set_postfix_str(name)
+        source = root / BOOK_DIR / f"{name}.ipynb"
+        output = run_dir / BOOK_DIR / f"{name}.ipynb"
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(source), str(output), parameters=parameters, kernel_name="python3",
+                cwd=str(output.parent), progress_bar=False,
+            )
+        except papermill.PapermillExecutionError as exc:
+            raise ChapterFailed(name, exc.exec_count, f"{exc.ename}: {exc.evalue}", output) from None
+        except Exception as exc:  # kernel death, missing kernel, ...
+            raise ChapterFailed(name, None, f"{type(exc).__name__}: {exc}", output) from exc
+        report.seconds[name] = round(time.perf_counter() - started, 2)
+        tidy_notebook(output)
+        if refresh:
+            _atomic_copy(output, source)
+        previous.update(report.seconds)
+        _atomic_write_text(timings_path, json.dumps(previous, indent=2, sort_keys=True))
+    return report
+
+
+def stage_sources(root: Path, run_dir: Path) -> None:
+    """Copy the book's configuration and non-notebook sources into the run folder."""
+    (run_dir / BOOK_DIR).mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, run_dir / name)
+    for path in (root / BOOK_DIR).rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            target = run_dir / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def tidy_notebook(path: Path) -> None:
+    """Drop papermill's per-run metadata and fold injected parameters into a hidden cell."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata.pop("papermill", None)
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "hide-cell" not in tags:
+            tags.append("hide-cell")
+    _atomic_write_text(path, nbformat.writes(notebook) + "\n")
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                     suffix=".tmp") as handle:
+        handle.write(text)
+    os.replace(handle.name, path)
+
+
+def _atomic_copy(source: Path, target: Path) -> None:
+    _atomic_write_text(target, source.read_text(encoding="utf-8"))
