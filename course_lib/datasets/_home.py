@@ -76,15 +76,19 @@ def verify_checksum(path: Path, remote: RemoteFile) -> None:
         )
 
 
-def _network_reachable(url: str, timeout: float) -> bool:
-    """A cheap probe so that an offline machine fails in seconds instead of hanging."""
+def _probe(url: str, timeout: float) -> str | None:
+    """``None`` if ``url`` can be downloaded, else why not; bounded by ``timeout`` seconds.
+
+    A cheap HEAD request first, so that an offline machine fails in seconds instead of hanging
+    in a download.
+    """
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
-            return True
-    except urllib.error.HTTPError:
-        return True  # the server answered: the network is there
-    except (urllib.error.URLError, socket.timeout, OSError, ValueError):
-        return False
+            return None
+    except urllib.error.HTTPError as exc:
+        return None if exc.code == 405 else f"the server answered HTTP {exc.code}"
+    except (urllib.error.URLError, socket.timeout, OSError, ValueError) as exc:
+        return f"no connection ({getattr(exc, 'reason', exc)})"
 
 
 def fetch(
@@ -115,18 +119,24 @@ def fetch(
             f"{remote.filename} is not in the data home {home} and `download_if_missing` is "
             f"False. Download {remote.url} and save it as {path}."
         )
-    if not _network_reachable(remote.url, timeout):
+    manual = (
+        f"Download it on a connected machine and copy it to {path}, or set {DATA_HOME_ENV} to "
+        "a folder that holds it."
+    )
+    problem = _probe(remote.url, timeout)
+    if problem is not None:
         raise OSError(
             f"{remote.filename} is not in the data home {home} and {remote.url} cannot be "
-            f"reached (no network?). Download it on a connected machine and copy it to {path}, "
-            f"or set {DATA_HOME_ENV} to a folder that holds it."
+            f"reached: {problem}. {manual}"
         )
     import keras  # imported late: the offline path must stay fast
 
-    downloaded = Path(
-        keras.utils.get_file(
+    try:
+        downloaded = Path(keras.utils.get_file(
             fname=remote.filename, origin=remote.url, cache_dir=str(home), cache_subdir="."
-        )
-    )
+        ))
+    except Exception as exc:  # get_file raises a bare Exception on HTTP and URL errors
+        path.unlink(missing_ok=True)
+        raise OSError(f"Downloading {remote.url} failed: {exc}. {manual}") from exc
     verify_checksum(downloaded, remote)
     return downloaded

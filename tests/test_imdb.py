@@ -1,0 +1,153 @@
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib.datasets import _home, imdb
+from course_lib.datasets.imdb import decode_review, load_imdb, load_imdb_word_index
+from course_lib.datasets.synthetic_reviews import NEGATIVE, NEGATORS, POSITIVE, generate_reviews
+from tests.conftest import write_imdb_npz, write_word_index
+
+
+@pytest.fixture
+def real_format_files(data_home, monkeypatch):
+    """imdb.npz + word index in Keras' formats, with the checksums of these very files."""
+    arrays, npz = write_imdb_npz(data_home / "imdb.npz")
+    index = write_word_index(data_home / "imdb_word_index.json")
+    monkeypatch.setattr(imdb, "IMDB_NPZ", _home.RemoteFile(
+        "imdb.npz", "http://127.0.0.1:9/imdb.npz", _home.file_digest(npz)))
+    monkeypatch.setattr(imdb, "IMDB_WORD_INDEX", _home.RemoteFile(
+        "imdb_word_index.json", "http://127.0.0.1:9/x.json",
+        _home.file_digest(data_home / "imdb_word_index.json", "md5"), "md5"))
+    return arrays, index, npz
+
+
+def _keras_load(npz, monkeypatch, **kwargs):
+    """keras.datasets.imdb.load_data itself, pointed at our file instead of the download."""
+    from keras.src.datasets import imdb as keras_imdb
+    monkeypatch.setattr(keras_imdb, "get_file", lambda **_: str(npz))
+    return keras.datasets.imdb.load_data(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, dict(num_words=12), dict(maxlen=15), dict(num_words=20, maxlen=12, seed=7),
+    dict(skip_top=5, num_words=25), dict(oov_char=None, num_words=15), dict(start_char=None),
+    dict(index_from=0, start_char=None), dict(index_from=5),
+])
+def test_real_source_equals_keras_loader(real_format_files, monkeypatch, kwargs):
+    _, _, npz = real_format_files
+    ours = load_imdb(source="keras", **kwargs)
+    theirs = _keras_load(npz, monkeypatch, **kwargs)
+    for (x, y), (kx, ky) in zip(ours, theirs):
+        assert x.dtype == object and isinstance(x[0], list)
+        assert [list(map(int, row)) for row in x] == [list(map(int, row)) for row in kx]
+        np.testing.assert_array_equal(y, ky)
+
+
+def test_real_word_index_is_read(real_format_files):
+    _, index, _ = real_format_files
+    assert load_imdb_word_index(source="keras") == index
+
+
+def test_wrong_checksum_is_refused_before_unpickling(real_format_files, data_home):
+    (data_home / "imdb.npz").write_bytes(b"not an npz at all")
+    with pytest.raises(OSError, match="cannot be reached"):
+        load_imdb(source="keras")  # the bad file was deleted and the re-download fails offline
+    assert not (data_home / "imdb.npz").exists()
+
+
+def test_wrong_checksum_without_download_names_the_file(real_format_files, data_home):
+    (data_home / "imdb.npz").write_bytes(b"corrupted")
+    with pytest.raises(OSError, match=r"imdb.npz is not the expected imdb.npz: its sha256"):
+        _home.fetch(imdb.IMDB_NPZ, download_if_missing=False)
+
+
+def test_sample_has_the_keras_structure_and_conventions():
+    started = time.perf_counter()
+    (x_train, y_train), (x_test, y_test) = load_imdb(num_words=10_000)
+    assert time.perf_counter() - started < 4.0  # < 2 s once warm; see test below
+    assert len(x_train) == len(x_test) == 25_000
+    assert x_train.dtype == object and isinstance(x_train[0], list)
+    assert all(row[0] == 1 for row in x_train[:100])  # start_char
+    assert min(min(row[1:]) for row in x_train) >= 3  # index_from
+    assert set(np.unique(y_train)) == {0, 1}
+    lengths = [len(row) for row in x_train]
+    assert min(lengths) < 50 and max(lengths) > 400
+
+
+def test_sample_loads_in_under_two_seconds_once_imported():
+    load_imdb()  # warm the generator's caches
+    imdb._synthetic_corpus.cache_clear()
+    started = time.perf_counter()
+    load_imdb(num_words=10_000)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_sample_maxlen_filters_like_keras():
+    (x_train, _), _ = load_imdb(maxlen=100)
+    assert max(len(row) for row in x_train) < 100
+
+
+def test_synthetic_corpus_is_deterministic_and_seed_dependent():
+    first, again = generate_reviews(num_train=300, num_test=10), generate_reviews(num_train=300, num_test=10)
+    other = generate_reviews(num_train=300, num_test=10, seed=1)
+    np.testing.assert_array_equal(first.train_tokens, again.train_tokens)
+    np.testing.assert_array_equal(first.y_train, again.y_train)
+    assert first.word_index == again.word_index
+    assert not np.array_equal(first.train_tokens[:500], other.train_tokens[:500])
+
+
+def test_synthetic_labels_depend_on_negation():
+    """'not good' must appear in negative reviews: word order carries the label."""
+    corpus = generate_reviews(num_train=3000, num_test=10, label_noise=0.0)
+    words = {rank: word for word, rank in corpus.word_index.items()}
+    text = [words[t] for t in corpus.train_tokens.tolist()]
+    bounds = np.concatenate([[0], np.cumsum(corpus.train_lengths)])
+    negated_positive = {0: 0, 1: 0}
+    for review, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        tokens = text[a:b]
+        for i in range(1, len(tokens)):
+            if tokens[i] in POSITIVE and tokens[i - 1] in NEGATORS:
+                negated_positive[int(corpus.y_train[review])] += 1
+    assert negated_positive[0] > 10 * max(negated_positive[1], 1)
+
+
+def test_long_range_reviews_keep_evidence_in_their_first_sixth():
+    corpus = generate_reviews(num_train=2000, num_test=10)
+    ranks = {corpus.word_index[w] for w in POSITIVE + NEGATIVE}
+    bounds = np.concatenate([[0], np.cumsum(corpus.train_lengths)])
+    for review in np.flatnonzero(corpus.long_range_train)[:50]:
+        tokens = corpus.train_tokens[bounds[review]:bounds[review + 1]]
+        positions = np.flatnonzero(np.isin(tokens, list(ranks)))
+        assert positions.max() < len(tokens) // 6 + 3
+
+
+def test_decode_review_round_trips_words():
+    (x_train, _), _ = load_imdb()
+    index = load_imdb_word_index()
+    decoded = decode_review(x_train[0], index).split()
+    assert decoded[0] == "[START]" and len(decoded) == len(x_train[0])
+    assert decode_review([0, 0, 1, index["good"] + 3], index) == "[START] good"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(source="imdb"), r"`source` must be one of \('sample', 'keras'\). Received: source='imdb'"),
+    (dict(num_words=0), r"`num_words` must be an integer above index_from=3 or None. Received: num_words=0"),
+    (dict(num_words=2.5), r"Received: num_words=2.5"),
+    (dict(maxlen=1), r"`maxlen` must be an integer above 1 or None. Received: maxlen=1"),
+    (dict(maxlen=3), r"no sequence was kept. Increase `maxlen`"),
+])
+def test_bad_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_imdb(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(num_train=0), r"`num_train` must be a positive integer. Received: num_train=0"),
+    (dict(min_length=50, max_length=20), r"Received: min_length=50, max_length=20"),
+    (dict(label_noise=1.5), r"`label_noise` must be between 0 and 1. Received: label_noise=1.5"),
+])
+def test_bad_corpus_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        generate_reviews(**kwargs)

@@ -1,0 +1,73 @@
+"""The project's promises about itself: packaging in sync, two README commands, notebook rules."""
+
+import re
+
+import nbformat
+import pytest
+import yaml
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+; on 3.10 these checks are skipped
+
+from tests.conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def _requirement_names(requirements):
+    return {re.split(r"[<>=!~ \[]", req, maxsplit=1)[0].lower(): req for req in requirements}
+
+
+def test_environment_yml_installs_what_pyproject_declares():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["book"] + \
+        project["optional-dependencies"]["test"]
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
+    listed = [req for req in pip_section if not req.startswith("-e")]
+    assert sorted(listed) == sorted(declared)
+    assert "-e ." in pip_section
+    python = next(d for d in environment["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.replace("python", "") == project["requires-python"]
+
+
+def test_stack_is_the_one_the_user_fixed():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = _requirement_names(project["dependencies"] + project["optional-dependencies"]["book"])
+    assert names["jupyter-book"] == "jupyter-book>=1.0.4.post1,<2"
+    assert {"tensorflow", "keras", "numpy", "matplotlib", "papermill"} <= set(names)
+
+
+def test_readme_commands_are_makefile_targets_and_ci_runs_make_test():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    commands = set(re.findall(r"^\s*make (\w+)", readme, flags=re.M))
+    assert {"book", "test"} <= commands
+    for target in commands:
+        assert re.search(rf"^{target}:", makefile, flags=re.M), f"README's `make {target}` has no target"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, flags=re.M)
+
+
+def test_every_toc_chapter_exists():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = re.findall(r"file: (\S+)", (ROOT / "_toc.yml").read_text()) + [toc["root"]]
+    for name in files:
+        assert (ROOT / f"{name}.md").is_file() or (ROOT / f"{name}.ipynb").is_file(), name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_book_rules(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata.kernelspec.name == "python3"
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be `parameters`"
+    for line in code[0].source.splitlines():
+        if line.strip():
+            assert re.match(r"^\w+: \w+(\[.*\])? = .+  # \S", line), f"untyped or uncommented knob: {line!r}"
+    assert all(c.execution_count for c in code), "committed with outputs (run `make refresh`)"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    for cell in code:
+        if "glue(" in cell.source:
+            assert "nbval-ignore-output" in cell.metadata.get("tags", []), "glue cells are not compared"
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in code)

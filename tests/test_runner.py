@@ -1,0 +1,125 @@
+"""The chapter runner: validation before execution, run folders, failures that keep their work."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course_lib.cli import main
+from course_lib.runner import ChapterFailed, find_root, list_chapters, load_profiles, plan_run, run_book
+from tests.conftest import ROOT
+
+
+def test_chapters_come_from_the_table_of_contents():
+    chapters = list_chapters(ROOT)
+    assert chapters[0] == "01_recap"
+    assert "intro" not in chapters  # a markdown page, nothing to execute
+
+
+@pytest.mark.parametrize("profile", sorted(load_profiles(ROOT)))
+def test_every_profile_names_real_parameters_with_compatible_types(profile):
+    plan = plan_run(ROOT, profile)
+    assert [name for name, _ in plan] == list_chapters(ROOT)
+
+
+def test_quick_profile_overrides_nothing():
+    assert all(parameters == {} for _, parameters in plan_run(ROOT, "quick"))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(profile="fast"), r"Unknown profile. Received: profile='fast'. Valid: \['full', 'quick'\]"),
+    (dict(profile="quick", chapters=["99_nope"]), r"Unknown chapters. Received: chapters=\['99_nope'\]. Valid: \['01_recap'"),
+    (dict(profile="quick", chapters=[]), r"Unknown chapters. Received: chapters=\[\]"),
+    (dict(profile="quick", overrides={"epochz": 3}),
+     r"Chapter '01_recap' has no parameter 'epochz'. Received: epochz=3. Valid: \[.*'units'"),
+    (dict(profile="quick", overrides={"units": "many"}),
+     r"parameter `units` must be of type int. Received: units='many'"),
+    (dict(profile="quick", overrides={"units": True}),
+     r"parameter `units` must be of type int. Received: units=True"),
+])
+def test_bad_names_and_types_are_refused_before_running(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plan_run(ROOT, **kwargs)
+
+
+def test_find_root_outside_the_book_is_a_clear_error(tmp_path):
+    with pytest.raises(OSError, match="No _toc.yml found"):
+        find_root(tmp_path)
+
+
+def _copy_book(tmp_path):
+    root = tmp_path / "course"
+    root.mkdir()
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book")
+    return root
+
+
+def test_run_writes_executed_notebooks_and_timings_without_touching_book(tmp_path):
+    root = _copy_book(tmp_path)
+    source = root / "book" / "01_recap.ipynb"
+    before = source.read_bytes()
+    report = run_book(root, "quick", ["01_recap"], overrides={"units": 5}, progress=False)
+    assert source.read_bytes() == before
+    run_dir = root / "_build" / "runs" / "quick"
+    assert report.run_dir == run_dir
+    timings = json.loads((run_dir / "timings.json").read_text())
+    assert timings["01_recap"] > 0
+    executed = nbformat.read(run_dir / "book" / "01_recap.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "units = 5" in injected[0].source
+    assert "hide-cell" in injected[0].metadata.tags  # no clutter in the HTML
+    assert "papermill" not in executed.metadata
+    text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "parameters: 5 * (3 + 5 + 1) == 45".split(":")[0] in text and "45" in text
+    assert (run_dir / "_toc.yml").is_file() and (run_dir / "book" / "intro.md").is_file()
+
+
+def test_a_failing_chapter_stops_the_run_and_keeps_its_partial_notebook(tmp_path):
+    root = _copy_book(tmp_path)
+    notebook = nbformat.read(root / "book" / "01_recap.ipynb", as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"))
+    nbformat.write(notebook, root / "book" / "01_recap.ipynb")
+    with pytest.raises(ChapterFailed, match=r"Chapter '01_recap' failed at cell \d+: RuntimeError: broken on purpose") as failure:
+        run_book(root, "quick", progress=False)
+    kept = nbformat.read(failure.value.notebook, as_version=4)
+    errors = [o for c in kept.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].evalue == "broken on purpose"
+
+
+def test_refresh_rewrites_book_from_a_successful_run(tmp_path):
+    root = _copy_book(tmp_path)
+    source = root / "book" / "01_recap.ipynb"
+    notebook = nbformat.read(source, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(notebook, source)
+    run_book(root, "quick", refresh=True, progress=False)
+    refreshed = nbformat.read(source, as_version=4)
+    assert all(c.execution_count for c in refreshed.cells if c.cell_type == "code")
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in refreshed.cells)
+
+
+def test_cli_reports_bad_names_and_exits_with_2(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "--profile", "nope"]) == 2
+    assert "Unknown profile. Received: profile='nope'" in capsys.readouterr().err
+    assert main(["run", "-p", "epochz=1"]) == 2
+    assert "has no parameter 'epochz'" in capsys.readouterr().err
+
+
+def test_cli_lists_chapters_and_profiles(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "01_recap" in out and "quick" in out and "full" in out
+
+
+def test_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "course_lib.cli", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "run" in result.stdout
