@@ -7,8 +7,10 @@ lecture's two lessons about text show offline, on a laptop, in seconds:
   or "not good". Negators also occur as harmless filler, so a model that only counts words
   cannot tell "not good" from "good ... not"; a model that reads in order can.
 * **Memory matters.** In a share of the reviews (``long_range_fraction``) all sentiment phrases
-  sit in the first sixth of a long review, followed by hundreds of neutral words. Read left to
-  right, the evidence is far from the end: a SimpleRNN forgets it, LSTM and GRU keep it.
+  sit 60 to 100 words before the end of a long review, followed only by neutral words. Read
+  left to right, the evidence is far from the end: a SimpleRNN forgets it, LSTM and GRU keep
+  it. The evidence stays inside the last 100 words, so cutting reviews to their last 100
+  words (``pad_sequences(maxlen=100)``) keeps it.
 
 A few percent of the labels are flipped (``label_noise``), as real reviews are noisy too.
 Word ranks follow the IMDB convention: index 1 is the most frequent word of the training set.
@@ -20,14 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-POSITIVE = (
-    "good great excellent wonderful brilliant superb enjoyable delightful charming moving "
-    "beautiful touching hilarious clever gripping stunning masterful fun memorable fantastic"
-).split()
-NEGATIVE = (
-    "bad awful terrible boring dull poor weak tedious clumsy predictable lifeless annoying "
-    "pointless forgettable mediocre painful silly bland messy disappointing"
-).split()
+#: A small sentiment vocabulary, so that each word is seen often enough to be learned in the
+#: few epochs a laptop affords.
+POSITIVE = "good great excellent wonderful brilliant superb enjoyable delightful".split()
+NEGATIVE = "bad awful terrible boring dull poor weak tedious".split()
 NEGATORS = "not never hardly".split()
 INTENSIFIERS = "very really truly extremely quite so".split()
 NEUTRAL = (
@@ -49,8 +47,19 @@ NEUTRAL = (
     "money job work police doctor soldier king queen child children son daughter father "
     "mother brother sister husband wife girl boy team game match plan secret truth past future"
 ).split()
-#: How often each kind of filler word is drawn, relative to a Zipf law over NEUTRAL.
+#: Share of filler positions that hold a harmless negator ("I had not seen the original").
 NEGATOR_FILLER_RATE = 0.02
+#: Share of sentiment phrases that are negated ("not good").
+NEGATION_RATE = 0.3
+#: Sentiment phrases per review, drawn uniformly between these bounds.
+MIN_PHRASES = 3
+MAX_PHRASES = 6
+#: Typical review length in words (log-normal around it, clipped to the length bounds).
+MEDIAN_LENGTH = 60
+#: Long-range reviews hold their evidence between this many words before the end...
+LONG_RANGE_FAR = 100
+#: ...and this many.
+LONG_RANGE_NEAR = 60
 
 
 @dataclass(frozen=True)
@@ -118,10 +127,9 @@ def _generate_split(
 
     labels = rng.integers(0, 2, size=count)
     long_range = rng.random(count) < long_range_fraction
-    log_lengths = rng.normal(np.log(120), 0.7, size=count)
+    log_lengths = rng.normal(np.log(MEDIAN_LENGTH), 0.6, size=count)
     lengths = np.clip(np.exp(log_lengths), min_length, max_length).astype(np.int64)
-    lengths[long_range] = rng.integers(max(min_length, (2 * max_length) // 3), max_length + 1,
-                                       size=int(long_range.sum()))
+    lengths[long_range] = rng.integers(LONG_RANGE_FAR, max_length + 1, size=int(long_range.sum()))
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
 
     # Filler: a Zipf law over neutral words, with negators sprinkled in as harmless words.
@@ -129,16 +137,20 @@ def _generate_split(
     is_negator_filler = rng.random(tokens.size) < NEGATOR_FILLER_RATE
     tokens[is_negator_filler] = rng.choice(negator_ids, size=int(is_negator_filler.sum()))
 
-    # Sentiment phrases: 1-3 per review, each "[negator] [intensifier] word", three slots wide.
-    phrases = rng.integers(1, 4, size=count)
+    # Sentiment phrases: 3-6 per review, each "[negator] [intensifier] word", three slots wide,
+    # one per equal segment of the region that holds the evidence.
+    phrases = rng.integers(MIN_PHRASES, MAX_PHRASES + 1, size=count)
     review_of = np.repeat(np.arange(count), phrases)
     slot = np.arange(review_of.size) - np.repeat(np.cumsum(phrases) - phrases, phrases)
-    region = np.where(long_range[review_of], lengths[review_of] // 6, lengths[review_of])
+    length = lengths[review_of]
+    far = long_range[review_of]
+    region_start = np.where(far, length - LONG_RANGE_FAR, 0)
+    region = np.where(far, LONG_RANGE_FAR - LONG_RANGE_NEAR, length)
     segment = region // phrases[review_of]
-    start = slot * segment + (rng.random(review_of.size) * np.maximum(segment - 3, 1)).astype(int)
-    base = offsets[review_of] + start
+    jitter = (rng.random(review_of.size) * np.maximum(segment - 3, 1)).astype(int)
+    base = offsets[review_of] + region_start + slot * segment + jitter
 
-    negated = rng.random(review_of.size) < 0.45
+    negated = rng.random(review_of.size) < NEGATION_RATE
     intensified = rng.random(review_of.size) < 0.35
     word_polarity = np.where(negated, 1 - labels[review_of], labels[review_of])
     sentiment = np.where(
@@ -166,7 +178,7 @@ def generate_reviews(
     num_test: int = 25_000,
     seed: int = 2013,
     min_length: int = 20,
-    max_length: int = 480,
+    max_length: int = 400,
     long_range_fraction: float = 0.3,
     label_noise: float = 0.03,
 ) -> SyntheticReviews:
@@ -179,8 +191,11 @@ def generate_reviews(
             "`min_length` must be at least 3 and at most `max_length`. Received: "
             f"min_length={min_length}, max_length={max_length}"
         )
-    if max_length < 18:
-        raise ValueError(f"`max_length` must be at least 18. Received: max_length={max_length}")
+    if max_length < LONG_RANGE_FAR:
+        raise ValueError(
+            f"`max_length` must be at least {LONG_RANGE_FAR} (long-range reviews need the room). "
+            f"Received: max_length={max_length}"
+        )
     for name, value in (("long_range_fraction", long_range_fraction), ("label_noise", label_noise)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"`{name}` must be between 0 and 1. Received: {name}={value!r}")
@@ -204,3 +219,18 @@ def generate_reviews(
         test_tokens=rank_of[test_tokens], test_lengths=test_lengths, y_test=y_test,
         word_index=word_index, long_range_train=long_train, long_range_test=long_test,
     )
+
+
+def evidence_distance(sequences, word_index: dict[str, int], *, index_from: int = 3) -> np.ndarray:
+    """For each encoded review: how many words follow its last sentiment word.
+
+    The distance an RNN reading left to right must carry the evidence. Works on padded
+    arrays (pre-padding adds nothing after the words) and on lists.
+    """
+    polar = np.array([word_index[w] + index_from for w in POSITIVE + NEGATIVE if w in word_index])
+    distances = np.empty(len(sequences), dtype=np.int64)
+    for row, sequence in enumerate(sequences):
+        sequence = np.asarray(sequence)
+        hits = np.flatnonzero(np.isin(sequence, polar))
+        distances[row] = len(sequence) - 1 - hits[-1] if len(hits) else len(sequence)
+    return distances

@@ -21,6 +21,10 @@ from course_lib.datasets._home import RemoteFile, fetch, get_data_home
 
 GLOVE_ZIP = RemoteFile("glove.6B.zip", "https://nlp.stanford.edu/data/glove.6B.zip")
 GLOVE_DIMS = (50, 100, 200, 300)
+#: Co-occurrence window of the offline vectors. Narrow windows group words by grammatical role
+#: ("good" next to "bad": both follow "very"); sentiment is a property of a whole review, so a
+#: wide window is what groups "good" with "great" and "bad" with "awful".
+SAMPLE_WINDOW = 30
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,8 @@ def load_glove(
             extract_member(archive, member, target)
         return read_glove(target)
     if source == "sample":
-        target = get_data_home(data_home) / "course_lib" / f"synthetic_reviews.{dim}d.txt"
+        name = f"synthetic_reviews.w{SAMPLE_WINDOW}.{dim}d.txt"
+        target = get_data_home(data_home) / "course_lib" / name
         if not target.is_file():
             write_glove(_synthetic_vectors(dim), target)
         return read_glove(target)
@@ -148,7 +153,9 @@ def _synthetic_vectors(dim: int) -> WordVectors:
 
     corpus = _synthetic_corpus()
     by_rank = sorted(corpus.word_index, key=corpus.word_index.get)  # rank 1 -> id 0
-    return learn_word_vectors(corpus.train_tokens - 1, corpus.train_lengths, by_rank, dim=dim)
+    return learn_word_vectors(
+        corpus.train_tokens - 1, corpus.train_lengths, by_rank, dim=dim, window=SAMPLE_WINDOW
+    )
 
 
 def extract_member(archive: Path, member: str, target: Path) -> Path:

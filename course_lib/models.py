@@ -1,0 +1,83 @@
+"""The lecture's models, built in Keras 3, named after what they are.
+
+Review classifiers read IMDB-encoded reviews ``(batch, maxlen)`` of word indices below
+``num_words`` and output P(positive); weather regressors read windows
+``(batch, timesteps, features)`` and output the normalised temperature.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+RECURRENT_LAYERS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
+
+
+def _compile_classifier(model: keras.Model, learning_rate: float) -> keras.Model:
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def recurrent_classifier(
+    kind: str, *, num_words: int = 10_000, embedding_dim: int = 32, units: int = 32,
+    maxlen: int | None = None, learning_rate: float = 1e-3,
+) -> keras.Model:
+    """Embedding(num_words, 32) -> SimpleRNN/LSTM/GRU(32) -> Dense(1, sigmoid), RMSprop.
+
+    The lecture's text models; ``kind`` picks the recurrent layer.
+    """
+    if kind not in RECURRENT_LAYERS:
+        raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            layers.Embedding(num_words, embedding_dim),
+            RECURRENT_LAYERS[kind](units),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name=kind.lower(),
+    )
+    return _compile_classifier(model, learning_rate)
+
+
+def embedding_classifier(
+    *, num_words: int = 10_000, embedding_dim: int = 8, maxlen: int = 100,
+    learning_rate: float = 1e-3, trainable: bool = True, weights=None, name: str = "embedding_flatten",
+) -> keras.Model:
+    """Embedding -> Flatten -> Dense(1, sigmoid): each position gets its own weights.
+
+    ``weights`` (a ``(num_words, embedding_dim)`` matrix) and ``trainable=False`` turn it into
+    the pre-trained, frozen variant.
+    """
+    embedding = layers.Embedding(num_words, embedding_dim, trainable=trainable)
+    model = keras.Sequential(
+        [keras.Input(shape=(maxlen,), dtype="int32"), embedding, layers.Flatten(),
+         layers.Dense(1, activation="sigmoid")],
+        name=name,
+    )
+    if weights is not None:
+        embedding.set_weights([weights])
+    return _compile_classifier(model, learning_rate)
+
+
+def bag_of_words_classifier(
+    *, num_words: int = 10_000, embedding_dim: int = 32, maxlen: int | None = None,
+    learning_rate: float = 1e-3, trainable: bool = True, weights=None, name: str = "bag_of_words",
+) -> keras.Model:
+    """Embedding -> average over positions -> Dense: blind to word order by construction.
+
+    ``weights`` and ``trainable=False`` freeze pre-trained vectors in the embedding.
+    """
+    embedding = layers.Embedding(num_words, embedding_dim, trainable=trainable)
+    model = keras.Sequential(
+        [keras.Input(shape=(maxlen,), dtype="int32"), embedding,
+         layers.GlobalAveragePooling1D(), layers.Dense(1, activation="sigmoid")],
+        name=name,
+    )
+    if weights is not None:
+        embedding.set_weights([weights])
+    return _compile_classifier(model, learning_rate)

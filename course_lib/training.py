@@ -1,0 +1,83 @@
+"""Seeded training that records what the chapters compare: curves, time per epoch, size."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._started)
+
+
+@dataclass
+class TrainingRun:
+    """What one ``fit`` produced: per-epoch ``history``, wall time per epoch, parameter count."""
+
+    name: str
+    history: dict[str, list[float]]
+    epoch_seconds: list[float]
+    parameters: int
+    model: keras.Model
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        """Median wall time of an epoch; the first epoch (graph tracing) counts like the rest
+        unless there are three or more, where the median ignores it."""
+        return float(np.median(self.epoch_seconds))
+
+    def best(self, metric: str) -> float:
+        """Best value of a validation metric over the epochs (max for accuracy, min for losses)."""
+        values = self.history[metric]
+        return float(max(values) if "acc" in metric else min(values))
+
+
+def train(
+    model: keras.Model,
+    x,
+    y=None,
+    *,
+    epochs: int,
+    batch_size: int | None = 32,
+    validation_split: float = 0.0,
+    validation_data=None,
+    steps_per_epoch: int | None = None,
+    validation_steps: int | None = None,
+    seed: int = 0,
+    name: str | None = None,
+) -> TrainingRun:
+    """``model.fit`` with a fixed seed, no console output, and epoch timing.
+
+    ``x`` may be arrays (with ``y``) or a ``tf.data.Dataset``/generator (then ``batch_size``
+    must be ``None``), exactly as ``fit`` accepts them.
+    """
+    if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
+        raise ValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(
+            f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}"
+        )
+    keras.utils.set_random_seed(seed)
+    timer = _EpochTimer()
+    history = model.fit(
+        x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+        validation_data=validation_data, steps_per_epoch=steps_per_epoch,
+        validation_steps=validation_steps, verbose=0, callbacks=[timer], shuffle=True,
+    )
+    return TrainingRun(
+        name=name or model.name,
+        history={key: [float(v) for v in values] for key, values in history.history.items()},
+        epoch_seconds=timer.seconds,
+        parameters=int(model.count_params()),
+        model=model,
+    )
