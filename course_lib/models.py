@@ -81,3 +81,58 @@ def bag_of_words_classifier(
     if weights is not None:
         embedding.set_weights([weights])
     return _compile_classifier(model, learning_rate)
+
+
+def _compile_regressor(model: keras.Model, learning_rate: float) -> keras.Model:
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate), loss="mae")
+    return model
+
+
+def dense_regressor(timesteps: int, features: int, *, units: int = 32, learning_rate: float = 1e-3) -> keras.Model:
+    """Flatten -> Dense(32, relu) -> Dense(1): the lecture's first, order-blind weather model."""
+    model = keras.Sequential(
+        [keras.Input(shape=(timesteps, features)), layers.Flatten(),
+         layers.Dense(units, activation="relu"), layers.Dense(1)],
+        name="dense",
+    )
+    return _compile_regressor(model, learning_rate)
+
+
+def recurrent_regressor(
+    features: int, *, kind: str = "GRU", units: int = 32, dropout: float = 0.0,
+    recurrent_dropout: float = 0.0, bidirectional: bool = False, learning_rate: float = 1e-3,
+    name: str | None = None,
+) -> keras.Model:
+    """One recurrent layer -> Dense(1) on weather windows of any length.
+
+    ``dropout``/``recurrent_dropout`` are Gal's variational dropout on the inputs and on the
+    recurrent state; ``bidirectional`` reads each window both ways and concatenates.
+    """
+    if kind not in RECURRENT_LAYERS:
+        raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
+    for label, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"`{label}` must be in [0, 1). Received: {label}={rate!r}")
+    recurrent = RECURRENT_LAYERS[kind](units, dropout=dropout, recurrent_dropout=recurrent_dropout)
+    if bidirectional:
+        recurrent = layers.Bidirectional(recurrent)
+    model = keras.Sequential(
+        [keras.Input(shape=(None, features)), recurrent, layers.Dense(1)],
+        name=name or kind.lower(),
+    )
+    return _compile_regressor(model, learning_rate)
+
+
+def stacked_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
+    """The lecture's stack: GRU(32, dropout 0.1, recurrent 0.5, all steps) -> GRU(64, relu,
+    0.1/0.5) -> Dense(1)."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None, features)),
+            layers.GRU(32, dropout=0.1, recurrent_dropout=0.5, return_sequences=True),
+            layers.GRU(64, activation="relu", dropout=0.1, recurrent_dropout=0.5),
+            layers.Dense(1),
+        ],
+        name="stacked_gru",
+    )
+    return _compile_regressor(model, learning_rate)

@@ -13,6 +13,14 @@ FIGSIZE = (7.0, 3.4)  # inches; at 100 dpi this fits the book's text column with
 DPI = 100
 
 
+def finish(fig):
+    """Lay out and close ``fig``, and return it: the notebook then shows it exactly once, as the
+    cell's value, instead of once more when the inline backend flushes open figures."""
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
 def figure(ncols: int = 1, *, height: float = FIGSIZE[1]):
     fig, axes = plt.subplots(1, ncols, figsize=(FIGSIZE[0], height), dpi=DPI, squeeze=False)
     return fig, list(axes[0])
@@ -21,15 +29,21 @@ def figure(ncols: int = 1, *, height: float = FIGSIZE[1]):
 def plot_history(
     runs: Sequence[TrainingRun], metric: str = "accuracy", *, baseline: float | None = None,
     baseline_label: str = "baseline", ylabel: str | None = None, title: str | None = None,
+    scaled: bool = False,
 ):
-    """Training (dashed) and validation (solid) curves of ``metric`` for each run."""
+    """Training (dashed) and validation (solid) curves of ``metric`` for each run.
+
+    ``scaled=True`` multiplies by each run's ``mae_scale`` (weather: normalised MAE to °C).
+    """
     fig, (ax,) = figure()
     for index, run in enumerate(runs):
         color = f"C{index}"
+        factor = run.mae_scale if scaled else 1.0
         epochs = np.arange(1, len(run.history[metric]) + 1)
-        ax.plot(epochs, run.history[metric], "--", color=color, alpha=0.6, label=f"{run.name} (training)")
+        ax.plot(epochs, np.array(run.history[metric]) * factor, "--", color=color, alpha=0.6,
+                label=f"{run.name} (training)")
         if f"val_{metric}" in run.history:
-            ax.plot(epochs, run.history[f"val_{metric}"], "-o", color=color, ms=3,
+            ax.plot(epochs, np.array(run.history[f"val_{metric}"]) * factor, "-o", color=color, ms=3,
                     label=f"{run.name} (validation)")
     if baseline is not None:
         ax.axhline(baseline, color="black", lw=1, ls=":", label=baseline_label)
@@ -39,8 +53,7 @@ def plot_history(
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def plot_lines(
@@ -58,8 +71,7 @@ def plot_lines(
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def plot_word_map(points: np.ndarray, words: Sequence[str], groups: Sequence[str], *, title: str):
@@ -74,5 +86,4 @@ def plot_word_map(points: np.ndarray, words: Sequence[str], groups: Sequence[str
     ax.set_ylabel("second principal component")
     ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)

@@ -39,6 +39,20 @@ class Result:
     settings: dict = field(default_factory=dict)
 
 
+def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Result:
+    """The :class:`Result` of a :class:`~course_lib.training.TrainingRun`: its best validation
+    accuracy (reviews) or its best validation MAE (weather, in the run's ``mae_scale`` units)."""
+    if task == "reviews":
+        metric, value = "val_accuracy", run.best("val_accuracy")
+    elif task == "weather":
+        metric, value = "val_mae_degC", run.best("val_loss") * run.mae_scale
+    else:
+        raise ValueError(f"`task` must be one of {TASKS}. Received: task={task!r}")
+    return Result(chapter=chapter, model=run.name, task=task, metric=metric, value=float(value),
+                  parameters=run.parameters, seconds_per_epoch=run.seconds_per_epoch,
+                  source=source, settings=dict(settings))
+
+
 def run_dir() -> Path:
     """The current run's folder: ``COURSE_LIB_RUN_DIR``, else ``_build/runs/interactive``."""
     if os.environ.get(RUN_DIR_ENV):

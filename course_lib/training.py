@@ -29,6 +29,7 @@ class TrainingRun:
     epoch_seconds: list[float]
     parameters: int
     model: keras.Model
+    mae_scale: float = 1.0  # weather: the target's standard deviation, to report MAE in degrees
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -40,6 +41,15 @@ class TrainingRun:
         """Best value of a validation metric over the epochs (max for accuracy, min for losses)."""
         values = self.history[metric]
         return float(max(values) if "acc" in metric else min(values))
+
+
+def _deterministic_ops() -> None:
+    """Make TensorFlow's kernels deterministic: without this, multi-threaded reductions make
+    two runs with the same seed differ, and a chapter's checked figures would drift."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
 
 
 def train(
@@ -68,11 +78,13 @@ def train(
             f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}"
         )
     keras.utils.set_random_seed(seed)
+    _deterministic_ops()
     timer = _EpochTimer()
     history = model.fit(
         x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
         validation_data=validation_data, steps_per_epoch=steps_per_epoch,
-        validation_steps=validation_steps, verbose=0, callbacks=[timer], shuffle=True,
+        validation_steps=validation_steps, verbose=0, callbacks=[timer],
+        shuffle=y is not None,  # a dataset or generator brings its own order
     )
     return TrainingRun(
         name=name or model.name,

@@ -1,10 +1,10 @@
 """The course's datasets: real ones downloaded once into a data home, and offline ones shipped."""
 
 from course_lib.datasets._home import RemoteFile, fetch, get_data_home
-from course_lib.datasets.imdb import decode_review, load_imdb, load_imdb_word_index
+from course_lib.datasets.imdb import decode_review, load_imdb, load_imdb_word_index, load_padded_imdb
 from course_lib.datasets.weather import WeatherRecord, load_jena
 
 __all__ = [
     "RemoteFile", "WeatherRecord", "decode_review", "fetch", "get_data_home", "load_imdb",
-    "load_imdb_word_index", "load_jena",
+    "load_imdb_word_index", "load_jena", "load_padded_imdb",
 ]

@@ -177,3 +177,27 @@ def decode_review(
     words = {rank + index_from: word for word, rank in word_index.items()}
     words[start_char], words[oov_char] = "[START]", "[OOV]"
     return " ".join(words.get(int(i), "[?]") for i in sequence if int(i) != 0)
+
+
+def load_padded_imdb(
+    *, num_words: int = 10_000, maxlen: int = 500, train_samples: int | None = None,
+    source: str = "sample", **kwargs,
+):
+    """The text chapters' data in one call: reviews padded or cut to ``maxlen`` words.
+
+    ``train_samples`` keeps the first training reviews only (the quick profile's smaller
+    sample); the test set is always whole. Padding and cutting are Keras' defaults (at the
+    start), so the end of every review survives.
+    """
+    import keras
+
+    if train_samples is not None and (not isinstance(train_samples, (int, np.integer)) or train_samples <= 0):
+        raise ValueError(
+            f"`train_samples` must be a positive integer or None. Received: train_samples={train_samples!r}"
+        )
+    (x_train, y_train), (x_test, y_test) = load_imdb(num_words=num_words, source=source, **kwargs)
+    x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+    return (
+        (keras.utils.pad_sequences(x_train, maxlen=maxlen), y_train),
+        (keras.utils.pad_sequences(x_test, maxlen=maxlen), y_test),
+    )

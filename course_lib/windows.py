@@ -1,0 +1,174 @@
+"""Windows of a time series for forecasting: the lecture's generator, done properly.
+
+:func:`generator` keeps the lecture's arguments and semantics (random reference rows for
+training, chronological batches that wrap around for validation and test, inputs
+``data[row - lookback : row : step]``, target ``data[row + delay][target_column]``) and yields
+exactly its batches for the same random draws, but gathers each batch with one fancy-indexing
+operation instead of a Python loop over samples, and never builds all windows at once.
+
+The lecture's alignment has a quirk: its last input row is ``row - step``, so the target lies
+``delay + step`` rows after the last observation (25 h, not 24 h, on Jena).
+``alignment="corrected"`` shifts the inputs to end at ``row`` itself, the convention of
+``keras.utils.timeseries_dataset_from_array``, so the horizon is exactly ``delay``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+ALIGNMENTS = ("lecture", "corrected")
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+
+
+def window_offsets(lookback: int, step: int, alignment: str = "lecture") -> np.ndarray:
+    """Row offsets, relative to the reference row, of one input window."""
+    if alignment not in ALIGNMENTS:
+        raise ValueError(f"`alignment` must be one of {ALIGNMENTS}. Received: alignment={alignment!r}")
+    offsets = np.arange(-lookback, 0, step)
+    return offsets + step if alignment == "corrected" else offsets
+
+
+def check_window_arguments(
+    data: np.ndarray, *, lookback: int, delay: int, min_index: int, max_index: int | None,
+    step: int, batch_size: int, target_column: int,
+) -> int:
+    """Validate the generator's arguments up front; returns the resolved ``max_index``."""
+    if not isinstance(data, np.ndarray) or data.ndim != 2 or len(data) == 0:
+        raise ValueError(
+            "`data` must be a non-empty 2-D array (rows, features). Received: "
+            f"{type(data).__name__} of shape {getattr(data, 'shape', None)}"
+        )
+    _check_positive(lookback=lookback, step=step, batch_size=batch_size)
+    if not isinstance(delay, (int, np.integer)) or delay < 0:
+        raise ValueError(f"`delay` must be a non-negative integer. Received: delay={delay!r}")
+    if lookback % step:
+        raise ValueError(
+            f"`lookback` must be a multiple of `step` (the lecture sizes windows as lookback // step). "
+            f"Received: lookback={lookback}, step={step}"
+        )
+    if not 0 <= target_column < data.shape[1]:
+        raise ValueError(
+            f"`target_column` must index one of the {data.shape[1]} columns. "
+            f"Received: target_column={target_column}"
+        )
+    if max_index is None:
+        max_index = len(data) - delay - 1
+    if not 0 <= min_index < max_index:
+        raise ValueError(
+            "`min_index` must be at least 0 and below `max_index`. Received: "
+            f"min_index={min_index}, max_index={max_index}"
+        )
+    if max_index + delay > len(data):
+        raise ValueError(
+            f"`max_index` + `delay` must not exceed the data's {len(data)} rows (the last target "
+            f"would not exist). Received: max_index={max_index}, delay={delay}"
+        )
+    if min_index + lookback >= max_index:
+        raise ValueError(
+            f"No window fits between `min_index` and `max_index`: the first reference row is "
+            f"min_index + lookback = {min_index + lookback}, which must be below max_index={max_index}. "
+            f"Received: min_index={min_index}, max_index={max_index}, lookback={lookback}"
+        )
+    return int(max_index)
+
+
+def generator(
+    data: np.ndarray,
+    lookback: int,
+    delay: int,
+    min_index: int,
+    max_index: int | None,
+    shuffle: bool = False,
+    batch_size: int = 128,
+    step: int = 6,
+    *,
+    target_column: int = 1,
+    alignment: str = "lecture",
+    rng: np.random.RandomState | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Endless ``(samples, targets)`` batches, as the lecture's generator yields them.
+
+    ``samples`` has shape ``(batch, lookback // step, features)``. With ``shuffle`` the
+    reference rows are drawn with ``rng.randint`` (``np.random`` when ``rng`` is None, as in
+    the lecture); otherwise they run in order from ``min_index + lookback`` and start over
+    when the next batch would reach ``max_index``.
+    """
+    max_index = check_window_arguments(
+        data, lookback=lookback, delay=delay, min_index=min_index, max_index=max_index,
+        step=step, batch_size=batch_size, target_column=target_column,
+    )
+    offsets = window_offsets(lookback, step, alignment)
+    draw = (rng or np.random).randint
+    i = min_index + lookback
+    while True:
+        if shuffle:
+            rows = draw(min_index + lookback, max_index, size=batch_size)
+        else:
+            if i + batch_size >= max_index:
+                i = min_index + lookback
+            rows = np.arange(i, min(i + batch_size, max_index))
+            i += len(rows)
+        yield data[rows[:, None] + offsets], data[rows + delay, target_column]
+
+
+def steps_to_cover(min_index: int, max_index: int, lookback: int, batch_size: int) -> int:
+    """Batches needed to see a whole split once, by the lecture's formula
+    ``(max_index - min_index - lookback) // batch_size`` (769 and 930 on Jena)."""
+    _check_positive(batch_size=batch_size)
+    steps = (max_index - min_index - lookback) // batch_size
+    if steps <= 0:
+        raise ValueError(
+            f"The split holds less than one batch. Received: min_index={min_index}, "
+            f"max_index={max_index}, lookback={lookback}, batch_size={batch_size}"
+        )
+    return steps
+
+
+def dataset(batches: Iterator[tuple[np.ndarray, np.ndarray]], *, lookback: int, step: int, features: int):
+    """Wrap a batch generator as a ``tf.data.Dataset`` for ``model.fit`` (Keras 3 has no
+    ``fit_generator``); float32, endless, so ``fit`` needs ``steps_per_epoch``."""
+    import tensorflow as tf
+
+    signature = (
+        tf.TensorSpec(shape=(None, lookback // step, features), dtype=tf.float32),
+        tf.TensorSpec(shape=(None,), dtype=tf.float32),
+    )
+    as_float = ((x.astype(np.float32), y.astype(np.float32)) for x, y in batches)
+    return tf.data.Dataset.from_generator(lambda: as_float, output_signature=signature).prefetch(2)
+
+
+def naive_mae(batches: Iterator[tuple[np.ndarray, np.ndarray]], steps: int, target_column: int = 1) -> float:
+    """The common-sense baseline: predict that the target equals its last observed value.
+
+    Averages the per-batch MAEs over ``steps`` batches, as the lecture does.
+    """
+    _check_positive(steps=steps)
+    maes = []
+    for _ in range(steps):
+        samples, targets = next(batches)
+        maes.append(np.mean(np.abs(samples[:, -1, target_column] - targets)))
+    return float(np.mean(maes))
+
+
+def normalize(values: np.ndarray, train_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale every column to mean 0 and standard deviation 1, with statistics of the first
+    ``train_rows`` rows only, so no information leaks from validation or test into training.
+    Returns ``(normalised float32, mean, std)``."""
+    if not 1 < train_rows <= len(values):
+        raise ValueError(
+            f"`train_rows` must be between 2 and the {len(values)} rows. Received: train_rows={train_rows}"
+        )
+    if not np.isfinite(values[:train_rows]).all():
+        raise ValueError("`values` holds NaN or infinite numbers in its training rows.")
+    mean = values[:train_rows].mean(axis=0)
+    std = values[:train_rows].std(axis=0)
+    if (std == 0).any():
+        raise ValueError(f"Columns {np.flatnonzero(std == 0).tolist()} are constant in the training rows.")
+    return ((values - mean) / std).astype(np.float32), mean, std

@@ -1,0 +1,151 @@
+"""Models, training, results, embeddings and evaluation helpers the chapters call."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import results
+from course_lib.datasets import load_padded_imdb
+from course_lib.datasets.synthetic_reviews import evidence_distance
+from course_lib.embeddings import nearest_words, principal_components
+from course_lib.evaluation import accuracy_by_bucket, gradient_norm_by_position
+from course_lib.models import bag_of_words_classifier, embedding_classifier, recurrent_classifier
+from course_lib.training import train
+
+
+@pytest.mark.parametrize("kind, recurrent_params", [
+    ("SimpleRNN", 32 * (32 + 32 + 1)), ("LSTM", 4 * 32 * (32 + 32 + 1)), ("GRU", 3 * 32 * (32 + 32 + 2)),
+])
+def test_lecture_text_models_have_the_lecture_sizes(kind, recurrent_params):
+    model = recurrent_classifier(kind)
+    assert model.count_params() == 10_000 * 32 + recurrent_params + 33
+    assert model.layers[-1].activation is keras.activations.sigmoid
+
+
+def test_frozen_pretrained_embedding_keeps_its_weights():
+    weights = np.random.default_rng(0).normal(size=(50, 4)).astype("float32")
+    model = bag_of_words_classifier(num_words=50, embedding_dim=4, weights=weights, trainable=False)
+    x = np.random.default_rng(1).integers(0, 50, size=(16, 7))
+    train(model, x, np.arange(16) % 2, epochs=2, batch_size=8)
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], weights)
+    assert embedding_classifier(num_words=50, embedding_dim=4, maxlen=7).count_params() == 50 * 4 + 7 * 4 + 1
+
+
+def test_training_is_reproducible_and_timed():
+    x = np.random.default_rng(0).integers(0, 100, size=(64, 12))
+    y = np.arange(64) % 2
+    def seeded_run():
+        keras.utils.set_random_seed(3)  # weights are drawn when the model is built
+        model = recurrent_classifier("GRU", num_words=100, embedding_dim=4, units=4)
+        return train(model, x, y, epochs=2, batch_size=16, validation_split=0.25, seed=3)
+
+    runs = [seeded_run(), seeded_run()]
+    assert runs[0].history == runs[1].history
+    assert len(runs[0].epoch_seconds) == 2 and runs[0].seconds_per_epoch > 0
+    assert set(runs[0].history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert runs[0].best("val_accuracy") == max(runs[0].history["val_accuracy"])
+    assert runs[0].best("val_loss") == min(runs[0].history["val_loss"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(epochs=0), r"`epochs` must be a positive integer. Received: epochs=0"),
+    (dict(epochs=1, validation_split=1.0), r"`validation_split` must be in \[0, 1\). Received: validation_split=1.0"),
+])
+def test_bad_training_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train(recurrent_classifier("GRU", num_words=10, units=2), np.zeros((4, 3)), np.zeros(4), **kwargs)
+
+
+def test_bad_model_kind_is_named():
+    with pytest.raises(ValueError, match=r"`kind` must be one of \['GRU', 'LSTM', 'SimpleRNN'\]. Received: kind='RNN'"):
+        recurrent_classifier("RNN")
+
+
+def _result(model="LSTM", value=0.8, chapter="05_lstm", settings=None):
+    return results.Result(chapter=chapter, model=model, task="reviews", metric="val_accuracy",
+                          value=value, parameters=10, seconds_per_epoch=1.5, source="sample",
+                          settings=settings or {"maxlen": 100})
+
+
+def test_results_are_recorded_per_chapter_and_replaced_per_model(tmp_path):
+    results.record(_result(value=0.7), tmp_path)
+    results.record(_result(model="GRU"), tmp_path)
+    results.record(_result(value=0.9), tmp_path)
+    stored = json.loads((tmp_path / "results" / "05_lstm.json").read_text())
+    assert sorted((item["model"], item["value"]) for item in stored) == [("GRU", 0.8), ("LSTM", 0.9)]
+    assert [r.model for r in results.load_results(tmp_path)] == ["GRU", "LSTM"]
+    assert not list((tmp_path / "results").glob("*.tmp"))
+
+
+def test_recall_needs_equal_settings_and_otherwise_computes(tmp_path):
+    results.record(_result(settings={"maxlen": 100}), tmp_path)
+    assert results.recall("05_lstm", "LSTM", {"maxlen": 100}, tmp_path).value == 0.8
+    assert results.recall("05_lstm", "LSTM", {"maxlen": 500}, tmp_path) is None
+    computed = results.recall_or_record("05_lstm", "LSTM", {"maxlen": 500},
+                                        lambda: _result(value=0.6, settings={"maxlen": 500}), tmp_path)
+    assert computed.value == 0.6
+    assert results.recall("05_lstm", "LSTM", {"maxlen": 500}, tmp_path).value == 0.6
+
+
+def test_run_dir_follows_the_runner(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_LIB_RUN_DIR", str(tmp_path))
+    assert results.run_dir() == tmp_path
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(task="speech"), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
+    (dict(value=float("nan")), r"`value` must be a finite number. Received: value=nan"),
+])
+def test_bad_results_are_refused(tmp_path, kwargs, message):
+    result = results.Result(**{**_result().__dict__, **kwargs})
+    with pytest.raises(ValueError, match=message):
+        results.record(result, tmp_path)
+
+
+def test_nearest_words_by_l2_and_cosine():
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [10.0, 0.5]])
+    vocab = {"good": 0, "great": 1, "plot": 2, "superb": 3}
+    assert nearest_words(vectors, vocab, "good", k=1, metric="l2") == ["great"]
+    assert nearest_words(vectors, vocab, "good", k=2, metric="cosine") == ["superb", "great"]
+    assert nearest_words(vectors, vocab, np.array([0.0, 2.0]), k=1) == ["plot"]
+    with pytest.raises(ValueError, match=r"`query` is not in the vocabulary. Received: query='bad'"):
+        nearest_words(vectors, vocab, "bad")
+    with pytest.raises(ValueError, match=r"`metric` must be one of \('l2', 'cosine'\). Received: metric='dot'"):
+        nearest_words(vectors, vocab, "good", metric="dot")
+
+
+def test_principal_components_find_the_spread():
+    points = np.array([[0.0, 0.0, 1.0], [10.0, 0.1, 1.0], [-10.0, -0.1, 1.0]])
+    projected = principal_components(points, 1)
+    assert projected.shape == (3, 1)
+    assert abs(projected[1, 0]) == pytest.approx(10.0005, rel=1e-3)
+
+
+def test_accuracy_by_bucket_groups_and_counts():
+    labels, acc, counts = accuracy_by_bucket(
+        np.array([1, 0, 1, 1]), np.array([0.9, 0.2, 0.1, 0.8]), np.array([1, 2, 15, 25]), [0, 10, 30])
+    assert labels == ["0-10", "10-30"] and counts == [2, 2] and acc == [1.0, 0.5]
+    with pytest.raises(ValueError, match="must have the same length. Received: 2, 1, 2"):
+        accuracy_by_bucket(np.array([1, 0]), np.array([0.5]), np.array([1, 2]), [0, 5])
+
+
+def test_gradient_norm_by_position_has_one_value_per_word():
+    norms = gradient_norm_by_position(recurrent_classifier("LSTM", num_words=20, units=3), np.ones((2, 9), int))
+    assert norms.shape == (9,) and (norms > 0).all()
+    with pytest.raises(TypeError, match="must start with an Embedding layer"):
+        gradient_norm_by_position(keras.Sequential([keras.Input((3, 2)), keras.layers.GRU(2)]), np.ones((1, 3, 2)))
+
+
+def test_evidence_distance_counts_words_after_the_last_sentiment_word():
+    index = {"the": 1, "good": 2, "not": 3}
+    assert list(evidence_distance([[0, 0, 4, 5, 4, 4], [4, 4], [5]], index)) == [2, 2, 0]
+
+
+def test_padded_reviews_keep_review_ends():
+    (x_train, y_train), (x_test, _) = load_padded_imdb(maxlen=50, train_samples=300)
+    assert x_train.shape == (300, 50) and len(y_train) == 300 and x_test.shape == (25_000, 50)
+    assert (x_train[:, -1] != 0).all()  # pre-padding: the last column is always a word
+    with pytest.raises(ValueError, match=r"`train_samples` must be a positive integer or None. Received: train_samples=0"):
+        load_padded_imdb(train_samples=0)
