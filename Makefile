@@ -9,7 +9,7 @@ JB_FLAGS := -W -n --keep-going --all
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	--nbval-cell-timeout 600 -p no:cacheprovider
 
-.PHONY: install book test unit-test nbval smoke book-check refresh clean
+.PHONY: install book test unit-test nbval book-check refresh bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is required, found " + sys.version.split()[0]'
@@ -41,6 +41,10 @@ book-check: $(STAMP)
 ## make refresh: re-execute the chapters (quick profile) and write their outputs into book/
 refresh: $(STAMP)
 	$(BIN)/course-lib run --profile quick --refresh
+
+## make bench: batches/s and peak memory of the window generator against a loop and Keras
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_generator.py
 
 clean:
 	rm -rf _build

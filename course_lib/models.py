@@ -24,22 +24,27 @@ def _compile_classifier(model: keras.Model, learning_rate: float) -> keras.Model
 
 def recurrent_classifier(
     kind: str, *, num_words: int = 10_000, embedding_dim: int = 32, units: int = 32,
-    maxlen: int | None = None, learning_rate: float = 1e-3,
+    maxlen: int | None = None, learning_rate: float = 1e-3, reverse: bool = False,
+    bidirectional: bool = False, name: str | None = None,
 ) -> keras.Model:
     """Embedding(num_words, 32) -> SimpleRNN/LSTM/GRU(32) -> Dense(1, sigmoid), RMSprop.
 
-    The lecture's text models; ``kind`` picks the recurrent layer.
+    The lecture's text models; ``kind`` picks the recurrent layer, ``reverse`` makes it read
+    each review from the last word to the first, ``bidirectional`` both ways.
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
+    recurrent = RECURRENT_LAYERS[kind](units, go_backwards=reverse)
+    if bidirectional:
+        recurrent = layers.Bidirectional(recurrent)
     model = keras.Sequential(
         [
             keras.Input(shape=(maxlen,), dtype="int32"),
             layers.Embedding(num_words, embedding_dim),
-            RECURRENT_LAYERS[kind](units),
+            recurrent,
             layers.Dense(1, activation="sigmoid"),
         ],
-        name=kind.lower(),
+        name=name or kind.lower(),
     )
     return _compile_classifier(model, learning_rate)
 
@@ -100,20 +105,22 @@ def dense_regressor(timesteps: int, features: int, *, units: int = 32, learning_
 
 def recurrent_regressor(
     features: int, *, kind: str = "GRU", units: int = 32, dropout: float = 0.0,
-    recurrent_dropout: float = 0.0, bidirectional: bool = False, learning_rate: float = 1e-3,
-    name: str | None = None,
+    recurrent_dropout: float = 0.0, bidirectional: bool = False, reverse: bool = False,
+    learning_rate: float = 1e-3, name: str | None = None,
 ) -> keras.Model:
     """One recurrent layer -> Dense(1) on weather windows of any length.
 
     ``dropout``/``recurrent_dropout`` are Gal's variational dropout on the inputs and on the
-    recurrent state; ``bidirectional`` reads each window both ways and concatenates.
+    recurrent state; ``reverse`` reads each window from the newest row back to the oldest;
+    ``bidirectional`` reads it both ways and concatenates the two final states.
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
     for label, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"`{label}` must be in [0, 1). Received: {label}={rate!r}")
-    recurrent = RECURRENT_LAYERS[kind](units, dropout=dropout, recurrent_dropout=recurrent_dropout)
+    recurrent = RECURRENT_LAYERS[kind](units, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                                       go_backwards=reverse)
     if bidirectional:
         recurrent = layers.Bidirectional(recurrent)
     model = keras.Sequential(

@@ -37,6 +37,12 @@ class Result:
     seconds_per_epoch: float
     source: str
     settings: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)  # per-epoch curves, so later chapters can plot them
+    mae_scale: float = 1.0  # weather: the history is normalised; times this gives degrees
+
+    @property
+    def name(self) -> str:  # lets plot_history draw a recalled result like a fresh run
+        return self.model
 
 
 def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Result:
@@ -50,7 +56,8 @@ def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Re
         raise ValueError(f"`task` must be one of {TASKS}. Received: task={task!r}")
     return Result(chapter=chapter, model=run.name, task=task, metric=metric, value=float(value),
                   parameters=run.parameters, seconds_per_epoch=run.seconds_per_epoch,
-                  source=source, settings=dict(settings))
+                  source=source, settings=dict(settings), history=run.history,
+                  mae_scale=float(run.mae_scale))
 
 
 def run_dir() -> Path:

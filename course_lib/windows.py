@@ -115,7 +115,9 @@ def generator(
                 i = min_index + lookback
             rows = np.arange(i, min(i + batch_size, max_index))
             i += len(rows)
-        yield data[rows[:, None] + offsets], data[rows + delay, target_column]
+        # np.take on the flattened index gathers the batch about twice as fast as data[index]
+        samples = data.take((rows[:, None] + offsets).ravel(), axis=0)
+        yield samples.reshape(len(rows), len(offsets), data.shape[1]), data[rows + delay, target_column]
 
 
 def steps_to_cover(min_index: int, max_index: int, lookback: int, batch_size: int) -> int:
@@ -172,3 +174,72 @@ def normalize(values: np.ndarray, train_rows: int) -> tuple[np.ndarray, np.ndarr
     if (std == 0).any():
         raise ValueError(f"Columns {np.flatnonzero(std == 0).tolist()} are constant in the training rows.")
     return ((values - mean) / std).astype(np.float32), mean, std
+
+
+SPLITS = ("train", "val", "test")
+
+
+class ForecastSplits:
+    """The lecture's three generators over one normalised series, set up once.
+
+    Training draws random reference rows from ``[0, train_end)``; validation and test read
+    ``[train_end + 1, val_end)`` and ``[val_end + 1, end)`` in order, as in the lecture.
+    """
+
+    def __init__(
+        self, data: np.ndarray, *, lookback: int, delay: int, step: int, batch_size: int,
+        train_end: int, val_end: int, target_column: int = 1, alignment: str = "lecture",
+    ):
+        if not 0 < train_end < val_end < len(data):
+            raise ValueError(
+                f"`train_end` and `val_end` must satisfy 0 < train_end < val_end < {len(data)} "
+                f"(the data's rows). Received: train_end={train_end}, val_end={val_end}"
+            )
+        self.data, self.lookback, self.delay, self.step = data, lookback, delay, step
+        self.batch_size, self.target_column, self.alignment = batch_size, target_column, alignment
+        self.bounds = {"train": (0, train_end), "val": (train_end + 1, val_end),
+                       "test": (val_end + 1, len(data) - delay - 1)}
+        for split in SPLITS:  # validate every split now, not at the first batch
+            low, high = self.bounds[split]
+            check_window_arguments(data, lookback=lookback, delay=delay, min_index=low, max_index=high,
+                                   step=step, batch_size=batch_size, target_column=target_column)
+
+    @property
+    def timesteps(self) -> int:
+        return self.lookback // self.step
+
+    @property
+    def features(self) -> int:
+        return self.data.shape[1]
+
+    def reference_rows(self, split: str) -> tuple[int, int]:
+        """The lecture's tau_min and tau_max: first and last row a sample can be anchored at."""
+        low, high = self._bounds(split)
+        return low + self.lookback, high - 1
+
+    def steps(self, split: str) -> int:
+        low, high = self._bounds(split)
+        return steps_to_cover(low, high, self.lookback, self.batch_size)
+
+    def batches(self, split: str, *, seed: int = 0):
+        low, high = self._bounds(split)
+        return generator(self.data, self.lookback, self.delay, low, high, split == "train",
+                         self.batch_size, self.step, target_column=self.target_column,
+                         alignment=self.alignment, rng=np.random.RandomState(seed))
+
+    def dataset(self, split: str, *, seed: int = 0):
+        return dataset(self.batches(split, seed=seed), lookback=self.lookback, step=self.step,
+                       features=self.features)
+
+    def naive_mae(self, split: str = "val") -> float:
+        return naive_mae(self.batches(split), self.steps(split), self.target_column)
+
+    def fit_arguments(self, *, steps_per_epoch: int, seed: int = 0) -> dict:
+        """Keyword arguments for :func:`course_lib.training.train` on these splits."""
+        return dict(x=self.dataset("train", seed=seed), batch_size=None, steps_per_epoch=steps_per_epoch,
+                    validation_data=self.dataset("val"), validation_steps=self.steps("val"), seed=seed)
+
+    def _bounds(self, split: str) -> tuple[int, int]:
+        if split not in SPLITS:
+            raise ValueError(f"`split` must be one of {SPLITS}. Received: split={split!r}")
+        return self.bounds[split]

@@ -149,3 +149,33 @@ def test_padded_reviews_keep_review_ends():
     assert (x_train[:, -1] != 0).all()  # pre-padding: the last column is always a word
     with pytest.raises(ValueError, match=r"`train_samples` must be a positive integer or None. Received: train_samples=0"):
         load_padded_imdb(train_samples=0)
+
+
+def test_weather_models_have_the_lecture_shapes():
+    from course_lib.models import dense_regressor, recurrent_regressor, stacked_gru_regressor
+
+    assert dense_regressor(240, 14).count_params() == 240 * 14 * 32 + 32 + 33
+    gru = 3 * 32 * (14 + 32 + 2)
+    assert recurrent_regressor(14).count_params() == gru + 33
+    assert recurrent_regressor(14, bidirectional=True).count_params() == 2 * gru + 65
+    assert recurrent_regressor(14, reverse=True).layers[0].go_backwards
+    stacked = stacked_gru_regressor(14)
+    assert stacked.count_params() == 3 * 32 * (14 + 32 + 2) + 3 * 64 * (32 + 64 + 2) + 65
+    assert stacked.layers[0].return_sequences and stacked.layers[1].activation is keras.activations.relu
+
+
+def test_reversed_and_bidirectional_classifiers():
+    assert recurrent_classifier("LSTM", reverse=True).layers[1].go_backwards
+    assert recurrent_classifier("LSTM", bidirectional=True).count_params() == 320_000 + 2 * 8_320 + 65
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(dropout=1.0), r"`dropout` must be in \[0, 1\). Received: dropout=1.0"),
+    (dict(recurrent_dropout=-0.1), r"`recurrent_dropout` must be in \[0, 1\). Received: recurrent_dropout=-0.1"),
+    (dict(kind="RNN"), r"Received: kind='RNN'"),
+])
+def test_bad_weather_model_arguments(kwargs, message):
+    from course_lib.models import recurrent_regressor
+
+    with pytest.raises(ValueError, match=message):
+        recurrent_regressor(14, **kwargs)

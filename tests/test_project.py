@@ -64,6 +64,10 @@ def test_notebook_follows_the_book_rules(path):
     for line in code[0].source.splitlines():
         if line.strip():
             assert re.match(r"^\w+: \w+(\[.*\])? = .+  # \S", line), f"untyped or uncommented knob: {line!r}"
+    declared = {line.split(":")[0] for line in code[0].source.splitlines() if line.strip()}
+    import papermill
+
+    assert set(papermill.inspect_notebook(str(path))) == declared, "papermill must see every knob"
     assert all(c.execution_count for c in code), "committed with outputs (run `make refresh`)"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors

@@ -141,3 +141,22 @@ def test_bad_data_is_refused():
         normalize(np.array([[1.0], [np.nan], [2.0]]), 3)
     with pytest.raises(ValueError, match=r"Columns \[0\] are constant"):
         normalize(np.ones((5, 1)), 5)
+
+
+def test_forecast_splits_follow_the_lecture_layout():
+    from course_lib.windows import ForecastSplits
+
+    splits = ForecastSplits(DATA, lookback=240, delay=24, step=1, batch_size=128, train_end=1500, val_end=2200)
+    assert splits.reference_rows("train") == (240, 1499)
+    assert splits.reference_rows("val") == (1501 + 240, 2199)
+    assert splits.steps("val") == (2200 - 1501 - 240) // 128
+    assert splits.bounds["test"] == (2201, 3000 - 24 - 1)
+    x, y = next(splits.batches("train"))
+    assert x.shape == (128, 240, 4) and y.shape == (128,)
+    assert splits.naive_mae("val") > 0
+    with pytest.raises(ValueError, match=r"`split` must be one of \('train', 'val', 'test'\). Received: split='dev'"):
+        splits.steps("dev")
+    with pytest.raises(ValueError, match=r"Received: train_end=2500, val_end=2200"):
+        ForecastSplits(DATA, lookback=24, delay=6, step=1, batch_size=8, train_end=2500, val_end=2200)
+    with pytest.raises(ValueError, match="No window fits"):
+        ForecastSplits(DATA, lookback=240, delay=24, step=1, batch_size=8, train_end=1500, val_end=1600)
