@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-RUN_DIR_ENV = "COURSE_LIB_RUN_DIR"
+from course_lib.results import RUN_DIR_ENV
+
 BOOK_DIR = "book"
 PROFILES_FILE = "profiles.yml"
 _PAPERMILL_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
