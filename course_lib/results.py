@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from course_lib._files import atomic_write_text
 
 RUN_DIR_ENV = "COURSE_LIB_RUN_DIR"
 TASKS = ("reviews", "weather")
@@ -127,7 +128,4 @@ def recall_or_record(
 
 
 def _atomic_write_json(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-    os.replace(handle.name, path)
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True))

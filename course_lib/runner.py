@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from course_lib._files import atomic_write_text
 from course_lib.results import RUN_DIR_ENV
 
 BOOK_DIR = "book"
@@ -160,28 +160,35 @@ def run_book(
     report = RunReport(profile, run_dir)
     timings_path = run_dir / "timings.json"
     previous = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
-    os.environ[RUN_DIR_ENV] = str(run_dir.resolve())
     bar = tqdm(plan, desc=f"profile {profile}", unit="chapter", disable=not progress)
-    for name, parameters in bar:
-        bar.set_postfix_str(name)
-        source = root / BOOK_DIR / f"{name}.ipynb"
-        output = run_dir / BOOK_DIR / f"{name}.ipynb"
-        started = time.perf_counter()
-        try:
-            papermill.execute_notebook(
-                str(source), str(output), parameters=parameters, kernel_name="python3",
-                cwd=str(output.parent), progress_bar=False,
-            )
-        except papermill.PapermillExecutionError as exc:
-            raise ChapterFailed(name, exc.exec_count, f"{exc.ename}: {exc.evalue}", output) from None
-        except Exception as exc:  # kernel death, missing kernel, ...
-            raise ChapterFailed(name, None, f"{type(exc).__name__}: {exc}", output) from exc
-        report.seconds[name] = round(time.perf_counter() - started, 2)
-        tidy_notebook(output)
-        if refresh:
-            _atomic_copy(output, source)
-        previous.update(report.seconds)
-        _atomic_write_text(timings_path, json.dumps(previous, indent=2, sort_keys=True))
+    previous_run_dir = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(run_dir.resolve())  # the kernels inherit it: results land here
+    try:
+        for name, parameters in bar:
+            bar.set_postfix_str(name)
+            source = root / BOOK_DIR / f"{name}.ipynb"
+            output = run_dir / BOOK_DIR / f"{name}.ipynb"
+            started = time.perf_counter()
+            try:
+                papermill.execute_notebook(
+                    str(source), str(output), parameters=parameters, kernel_name="python3",
+                    cwd=str(output.parent), progress_bar=False,
+                )
+            except papermill.PapermillExecutionError as exc:
+                raise ChapterFailed(name, exc.exec_count, f"{exc.ename}: {exc.evalue}", output) from None
+            except Exception as exc:  # kernel death, missing kernel, ...
+                raise ChapterFailed(name, None, f"{type(exc).__name__}: {exc}", output) from exc
+            report.seconds[name] = round(time.perf_counter() - started, 2)
+            tidy_notebook(output)
+            if refresh:
+                _atomic_copy(output, source)
+            previous.update(report.seconds)
+            atomic_write_text(timings_path, json.dumps(previous, indent=2, sort_keys=True))
+    finally:
+        if previous_run_dir is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = previous_run_dir
     return report
 
 
@@ -207,16 +214,8 @@ def tidy_notebook(path: Path) -> None:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "hide-cell" not in tags:
             tags.append("hide-cell")
-    _atomic_write_text(path, nbformat.writes(notebook) + "\n")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                     suffix=".tmp") as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
+    atomic_write_text(path, nbformat.writes(notebook) + "\n")
 
 
 def _atomic_copy(source: Path, target: Path) -> None:
-    _atomic_write_text(target, source.read_text(encoding="utf-8"))
+    atomic_write_text(target, source.read_text(encoding="utf-8"))

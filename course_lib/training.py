@@ -33,8 +33,8 @@ class TrainingRun:
 
     @property
     def seconds_per_epoch(self) -> float:
-        """Median wall time of an epoch; the first epoch (graph tracing) counts like the rest
-        unless there are three or more, where the median ignores it."""
+        """Median wall time of an epoch, so the slow first epoch (graph tracing) weighs less
+        than in a mean."""
         return float(np.median(self.epoch_seconds))
 
     def best(self, metric: str) -> float:

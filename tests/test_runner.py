@@ -1,6 +1,7 @@
 """The chapter runner: validation before execution, run folders, failures that keep their work."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -63,8 +64,10 @@ def test_run_writes_executed_notebooks_and_timings_without_touching_book(tmp_pat
     root = _copy_book(tmp_path)
     source = root / "book" / "01_recap.ipynb"
     before = source.read_bytes()
+    environment_before = os.environ.get("COURSE_LIB_RUN_DIR")
     report = run_book(root, "quick", ["01_recap"], overrides={"units": 5}, progress=False)
     assert source.read_bytes() == before
+    assert os.environ.get("COURSE_LIB_RUN_DIR") == environment_before  # no leak into later work
     run_dir = root / "_build" / "runs" / "quick"
     assert report.run_dir == run_dir
     timings = json.loads((run_dir / "timings.json").read_text())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib._files import atomic_write_text
 from course_lib.datasets._home import RemoteFile, fetch, get_data_home
 
 GLOVE_ZIP = RemoteFile("glove.6B.zip", "https://nlp.stanford.edu/data/glove.6B.zip")
@@ -74,14 +75,9 @@ def read_glove(path: str | os.PathLike, *, max_words: int | None = None) -> Word
 
 def write_glove(vectors: WordVectors, path: str | os.PathLike) -> Path:
     """Write vectors in GloVe text format, atomically (no half-written file is ever seen)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                     suffix=".tmp") as handle:
-        for word, vector in zip(vectors.words, vectors.vectors):
-            handle.write(word + " " + " ".join(f"{value:.5f}" for value in vector) + "\n")
-    os.replace(handle.name, path)
-    return path
+    lines = (word + " " + " ".join(f"{value:.5f}" for value in vector) + "\n"
+             for word, vector in zip(vectors.words, vectors.vectors))
+    return atomic_write_text(path, "".join(lines))
 
 
 def learn_word_vectors(
