@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from course_lib.runner import ChapterFailed, find_root, list_chapters, load_profiles, run_book
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--run-dir", help="output folder (default: _build/runs/<profile>)")
     run.add_argument("--refresh", action="store_true",
                      help="also write the executed notebooks back into book/ (committed outputs)")
+    run.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                     help="chapters executed at once (default: 2, or 1 on a single core)")
     commands.add_parser("list", help="list chapters and profiles")
     args = parser.parse_args(argv)
 
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = run_book(
             profile=args.profile, chapters=args.chapters, overrides=dict(args.parameter),
-            run_dir=args.run_dir, refresh=args.refresh,
+            run_dir=args.run_dir, refresh=args.refresh, jobs=args.jobs,
         )
     except (ValueError, OSError) as exc:
         print(f"course-lib: error: {exc}", file=sys.stderr)

@@ -24,17 +24,18 @@ def _compile_classifier(model: keras.Model, learning_rate: float) -> keras.Model
 
 def recurrent_classifier(
     kind: str, *, num_words: int = 10_000, embedding_dim: int = 32, units: int = 32,
-    maxlen: int | None = None, learning_rate: float = 1e-3, reverse: bool = False,
-    bidirectional: bool = False, name: str | None = None,
+    maxlen: int | None = None, learning_rate: float = 1e-3, bidirectional: bool = False,
+    name: str | None = None,
 ) -> keras.Model:
     """Embedding(num_words, 32) -> SimpleRNN/LSTM/GRU(32) -> Dense(1, sigmoid), RMSprop.
 
-    The lecture's text models; ``kind`` picks the recurrent layer, ``reverse`` makes it read
-    each review from the last word to the first, ``bidirectional`` both ways.
+    The lecture's text models; ``kind`` picks the recurrent layer, ``bidirectional`` reads
+    each review both ways. To read reviews backwards, reverse the words before padding
+    (``load_padded_imdb(reverse=True)``), not with ``go_backwards``: see that function.
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
-    recurrent = RECURRENT_LAYERS[kind](units, go_backwards=reverse)
+    recurrent = RECURRENT_LAYERS[kind](units)
     if bidirectional:
         recurrent = layers.Bidirectional(recurrent)
     model = keras.Sequential(
@@ -141,5 +142,70 @@ def stacked_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> kera
             layers.Dense(1),
         ],
         name="stacked_gru",
+    )
+    return _compile_regressor(model, learning_rate)
+
+
+def conv_classifier(
+    *, num_words: int = 10_000, embedding_dim: int = 128, maxlen: int | None = None,
+    learning_rate: float = 1e-4, name: str = "conv1d",
+) -> keras.Model:
+    """The lecture's 1D convnet on reviews: Embedding(10000, 128) -> Conv1D(32, 7, relu) ->
+    MaxPooling1D(5) -> Conv1D(32, 7, relu) -> GlobalMaxPooling1D -> Dense(1, sigmoid).
+
+    The slide ends in ``Dense(1)`` without an activation while it trains with binary
+    cross-entropy, which expects probabilities; the sigmoid restores that.
+    """
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            layers.Embedding(num_words, embedding_dim),
+            layers.Conv1D(32, 7, activation="relu"),
+            layers.MaxPooling1D(5),
+            layers.Conv1D(32, 7, activation="relu"),
+            layers.GlobalMaxPooling1D(),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name=name,
+    )
+    return _compile_classifier(model, learning_rate)
+
+
+def conv_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
+    """The lecture's weather convnet: three Conv1D(32, 5, relu) with MaxPooling1D(3) between
+    them, then GlobalMaxPooling1D -> Dense(1). The global pooling keeps the strongest response
+    of each filter wherever it occurred in the window, which is why the model ignores order."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None, features)),
+            layers.Conv1D(32, 5, activation="relu"),
+            layers.MaxPooling1D(3),
+            layers.Conv1D(32, 5, activation="relu"),
+            layers.MaxPooling1D(3),
+            layers.Conv1D(32, 5, activation="relu"),
+            layers.GlobalMaxPooling1D(),
+            layers.Dense(1),
+        ],
+        name="conv1d",
+    )
+    return _compile_regressor(model, learning_rate)
+
+
+def conv_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
+    """Conv1D as a pre-processor for a GRU: Conv1D(32, 5, relu) -> MaxPooling1D(3) ->
+    Conv1D(32, 5, relu) -> GRU(32, dropout 0.1, recurrent_dropout 0.5) -> Dense(1).
+
+    The convolutions extract local features and the pooling shortens the sequence about
+    threefold, so the GRU, the expensive part, reads far fewer steps."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None, features)),
+            layers.Conv1D(32, 5, activation="relu"),
+            layers.MaxPooling1D(3),
+            layers.Conv1D(32, 5, activation="relu"),
+            layers.GRU(32, dropout=0.1, recurrent_dropout=0.5),
+            layers.Dense(1),
+        ],
+        name="conv1d_gru",
     )
     return _compile_regressor(model, learning_rate)

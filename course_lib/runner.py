@@ -11,10 +11,12 @@ that ``jupyter-book build`` can render it. ``book/`` itself is only rewritten in
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,6 +136,38 @@ def plan_run(
     return plan
 
 
+def chapter_dependencies(root: Path, chapters: Iterable[str]) -> dict[str, set[str]]:
+    """Which chapters must finish before each one starts, among ``chapters``.
+
+    A chapter declares it in its notebook metadata, ``{"course_lib": {"after": [...]}}``: the
+    GRU chapter reuses the LSTM of the same run, the comparison chapter (``"*"``) reads what
+    every other chapter recorded. A dependency outside the run is ignored: the chapter then
+    computes what it needs itself.
+    """
+    chapters = list(chapters)
+    needs = {}
+    for name in chapters:
+        metadata = nbformat.read(root / BOOK_DIR / f"{name}.ipynb", as_version=4).metadata
+        after = metadata.get("course_lib", {}).get("after", [])
+        wanted = set(chapters) - {name} if "*" in after else set(after)
+        needs[name] = wanted & set(chapters)
+    return needs
+
+
+def _execute_chapter(source: str, output: str, parameters: dict) -> tuple[int | None, str] | None:
+    """Run one chapter in a worker process; return ``(cell, error)`` on failure, else None."""
+    import papermill
+
+    try:
+        papermill.execute_notebook(source, output, parameters=parameters, kernel_name="python3",
+                                   cwd=str(Path(output).parent), progress_bar=False)
+    except papermill.PapermillExecutionError as exc:
+        return exc.exec_count, f"{exc.ename}: {exc.evalue}"
+    except Exception as exc:  # kernel death, missing kernel, ...
+        return None, f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def run_book(
     root: str | os.PathLike | None = None,
     profile: str = "quick",
@@ -143,52 +177,75 @@ def run_book(
     run_dir: str | os.PathLike | None = None,
     refresh: bool = False,
     progress: bool = True,
+    jobs: int = 1,
 ) -> RunReport:
     """Execute chapters into ``run_dir`` (default ``_build/runs/<profile>``).
 
+    ``jobs`` chapters run at once, each in its own kernel, in book order as far as their
+    declared dependencies allow (see :func:`chapter_dependencies`). Small models leave a
+    second core idle, so two jobs finish the book much sooner on a laptop; figures do not
+    change, but measured seconds per epoch rise.
+
     With ``refresh=True`` each chapter that succeeds also replaces its source in ``book/``
     (papermill's run metadata stripped), which is how committed outputs are produced.
-    A failing chapter stops the run with :class:`ChapterFailed`; what ran is kept.
+    A failing chapter stops the run with :class:`ChapterFailed` once the chapters already
+    running have finished; what ran is kept.
     """
-    import papermill
     from tqdm.auto import tqdm
 
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"`jobs` must be a positive integer. Received: jobs={jobs!r}")
     root = find_root(root)
     plan = plan_run(root, profile, chapters, overrides)
+    needs = chapter_dependencies(root, [name for name, _ in plan])
     run_dir = Path(run_dir) if run_dir else root / "_build" / "runs" / profile
     stage_sources(root, run_dir)
     report = RunReport(profile, run_dir)
     timings_path = run_dir / "timings.json"
     previous = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
-    bar = tqdm(plan, desc=f"profile {profile}", unit="chapter", disable=not progress)
+    bar = tqdm(total=len(plan), desc=f"profile {profile}", unit="chapter", disable=not progress)
     previous_run_dir = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(run_dir.resolve())  # the kernels inherit it: results land here
+    pending, running, finished = dict(plan), {}, set()
+    failure = None
     try:
-        for name, parameters in bar:
-            bar.set_postfix_str(name)
-            source = root / BOOK_DIR / f"{name}.ipynb"
-            output = run_dir / BOOK_DIR / f"{name}.ipynb"
-            started = time.perf_counter()
-            try:
-                papermill.execute_notebook(
-                    str(source), str(output), parameters=parameters, kernel_name="python3",
-                    cwd=str(output.parent), progress_bar=False,
-                )
-            except papermill.PapermillExecutionError as exc:
-                raise ChapterFailed(name, exc.exec_count, f"{exc.ename}: {exc.evalue}", output) from None
-            except Exception as exc:  # kernel death, missing kernel, ...
-                raise ChapterFailed(name, None, f"{type(exc).__name__}: {exc}", output) from exc
-            report.seconds[name] = round(time.perf_counter() - started, 2)
-            tidy_notebook(output)
-            if refresh:
-                _atomic_copy(output, source)
-            previous.update(report.seconds)
-            atomic_write_text(timings_path, json.dumps(previous, indent=2, sort_keys=True))
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            while running or (pending and failure is None):
+                for name in [n for n in pending if needs[n] <= finished] if failure is None else []:
+                    if len(running) == jobs:
+                        break
+                    output = run_dir / BOOK_DIR / f"{name}.ipynb"
+                    future = pool.submit(_execute_chapter, str(root / BOOK_DIR / f"{name}.ipynb"),
+                                         str(output), pending.pop(name))
+                    running[future] = (name, output, time.perf_counter())
+                if not running:
+                    raise ValueError(f"Chapters wait on each other in a cycle: {sorted(pending)}. "
+                                     "Check their `course_lib.after` metadata.")
+                bar.set_postfix_str(" ".join(name for name, _, _ in running.values()))
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    name, output, started = running.pop(future)
+                    error = future.result()
+                    if error is not None:
+                        failure = failure or ChapterFailed(name, error[0], error[1], output)
+                        continue
+                    report.seconds[name] = round(time.perf_counter() - started, 2)
+                    tidy_notebook(output)
+                    if refresh:
+                        _atomic_copy(output, root / BOOK_DIR / f"{name}.ipynb")
+                    previous.update(report.seconds)
+                    atomic_write_text(timings_path, json.dumps(previous, indent=2, sort_keys=True))
+                    finished.add(name)
+                    bar.update()
     finally:
+        bar.close()
         if previous_run_dir is None:
             os.environ.pop(RUN_DIR_ENV, None)
         else:
             os.environ[RUN_DIR_ENV] = previous_run_dir
+    if failure is not None:
+        raise failure
+    report.seconds = {name: report.seconds[name] for name, _ in plan if name in report.seconds}
     return report
 
 

@@ -153,3 +153,13 @@ def test_bad_arguments_are_named(kwargs, message):
 def test_bad_corpus_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         generate_reviews(**kwargs)
+
+
+def test_reversed_reviews_are_reversed_before_padding():
+    (forward, _), _ = imdb.load_padded_imdb(maxlen=500, train_samples=5)
+    (backward, _), (test_backward, _) = imdb.load_padded_imdb(maxlen=500, train_samples=5, reverse=True)
+    for row_forward, row_backward in zip(forward, backward):
+        words = row_forward[row_forward != 0]
+        assert row_backward[0] == 0  # the padding stays in front, where a reader meets it first
+        np.testing.assert_array_equal(row_backward[-len(words):], words[::-1])
+    assert test_backward.shape[1] == 500

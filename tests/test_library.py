@@ -11,7 +11,7 @@ from course_lib.datasets import load_padded_imdb
 from course_lib.datasets.synthetic_reviews import evidence_distance
 from course_lib.embeddings import nearest_words, principal_components
 from course_lib.evaluation import accuracy_by_bucket, gradient_norm_by_position
-from course_lib.models import bag_of_words_classifier, embedding_classifier, recurrent_classifier
+from course_lib.models import bag_of_words_classifier, conv_classifier, embedding_classifier, recurrent_classifier
 from course_lib.training import train
 
 
@@ -164,8 +164,7 @@ def test_weather_models_have_the_lecture_shapes():
     assert stacked.layers[0].return_sequences and stacked.layers[1].activation is keras.activations.relu
 
 
-def test_reversed_and_bidirectional_classifiers():
-    assert recurrent_classifier("LSTM", reverse=True).layers[1].go_backwards
+def test_bidirectional_classifier_doubles_the_recurrent_layer():
     assert recurrent_classifier("LSTM", bidirectional=True).count_params() == 320_000 + 2 * 8_320 + 65
 
 
@@ -179,3 +178,12 @@ def test_bad_weather_model_arguments(kwargs, message):
 
     with pytest.raises(ValueError, match=message):
         recurrent_regressor(14, **kwargs)
+
+
+def test_conv_classifier_reproduces_the_lecture_summary_with_a_sigmoid():
+    model = conv_classifier(maxlen=500)
+    summary = [(layer.output.shape[1:], layer.count_params()) for layer in model.layers]
+    assert summary == [((500, 128), 1_280_000), ((494, 32), 28_704), ((98, 32), 0),
+                       ((92, 32), 7_200), ((32,), 0), ((1,), 33)]
+    assert model.count_params() == 1_315_937
+    assert model.layers[-1].activation is keras.activations.sigmoid

@@ -181,13 +181,16 @@ def decode_review(
 
 def load_padded_imdb(
     *, num_words: int = 10_000, maxlen: int = 500, train_samples: int | None = None,
-    source: str = "sample", **kwargs,
+    source: str = "sample", reverse: bool = False, **kwargs,
 ):
     """The text chapters' data in one call: reviews padded or cut to ``maxlen`` words.
 
     ``train_samples`` keeps the first training reviews only (the quick profile's smaller
     sample); the test set is always whole. Padding and cutting are Keras' defaults (at the
-    start), so the end of every review survives.
+    start), so the end of every review survives. ``reverse`` reverses each review's words
+    *before* padding, as the lecture does: reversing padded rows (or ``go_backwards``) would
+    make a recurrent layer read the real words first and then tens of padding zeros, which
+    wash out its state.
     """
     import keras
 
@@ -197,6 +200,8 @@ def load_padded_imdb(
         )
     (x_train, y_train), (x_test, y_test) = load_imdb(num_words=num_words, source=source, **kwargs)
     x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+    if reverse:
+        x_train, x_test = ([list(review)[::-1] for review in x] for x in (x_train, x_test))
     return (
         (keras.utils.pad_sequences(x_train, maxlen=maxlen), y_train),
         (keras.utils.pad_sequences(x_test, maxlen=maxlen), y_test),

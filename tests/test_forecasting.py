@@ -1,0 +1,67 @@
+"""The shared weather task: one set-up, seeded training, reuse of results across chapters."""
+
+import keras
+import pytest
+
+from course_lib import results
+from course_lib.forecasting import weather_task
+from course_lib.models import conv_gru_regressor, conv_regressor, recurrent_regressor
+
+SMALL = dict(source="sample", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
+             train_end=400, val_end=600, steps_per_epoch=2, epochs=1, seed=0)
+
+
+@pytest.fixture
+def task(tmp_path, monkeypatch):
+    monkeypatch.setenv(results.RUN_DIR_ENV, str(tmp_path))
+    return weather_task(**SMALL)
+
+
+def test_the_task_normalises_with_training_rows_and_reports_degrees(task):
+    train_rows = task.splits.data[:SMALL["train_end"]]
+    assert abs(float(train_rows.mean())) < 1e-4
+    assert task.degrees == pytest.approx(float(task.std[task.series.target_index]))
+    assert task.naive_mae() == pytest.approx(task.splits.naive_mae("val") * task.degrees)
+    assert task.settings == SMALL and task.splits.timesteps == 12
+
+
+def test_training_is_seeded_before_the_model_is_built(task):
+    first = task.train(lambda: recurrent_regressor(task.splits.features, units=4), "a")
+    keras.utils.set_random_seed(123)  # whatever ran in between
+    second = task.train(lambda: recurrent_regressor(task.splits.features, units=4), "b")
+    assert first.history == second.history
+    assert first.mae_scale == task.degrees
+
+
+def test_a_recorded_result_is_reused_instead_of_retrained(task):
+    built = []
+
+    def build():
+        built.append(1)
+        return recurrent_regressor(task.splits.features, units=4)
+
+    first = task.reuse_or_train("07_forecasting", "GRU", build)
+    again = task.reuse_or_train("07_forecasting", "GRU", build)
+    assert len(built) == 1 and again == first
+    other = weather_task(**{**SMALL, "lookback": 36})  # other settings: not comparable, retrained
+    other.reuse_or_train("07_forecasting", "GRU", build)
+    assert len(built) == 2
+    baseline = task.record_baseline("07_forecasting")
+    names = {r.model for r in results.load_results()}
+    assert names == {"GRU", "naive baseline"} and baseline.value == pytest.approx(task.naive_mae())
+
+
+@pytest.mark.parametrize("name, value", [("steps_per_epoch", 0), ("epochs", -1), ("epochs", 2.5)])
+def test_bad_training_lengths_are_refused(name, value):
+    with pytest.raises(ValueError, match=rf"`{name}` must be a positive integer. Received: {name}={value}"):
+        weather_task(**{**SMALL, name: value})
+
+
+def test_conv_models_have_the_lecture_layers():
+    conv = conv_regressor(14)
+    assert conv.count_params() == (5 * 14 * 32 + 32) + 2 * (5 * 32 * 32 + 32) + 33
+    assert conv.predict(keras.ops.zeros((2, 120, 14)), verbose=0).shape == (2, 1)
+    hybrid = conv_gru_regressor(14)
+    gru = hybrid.layers[-2]
+    assert gru.dropout == 0.1 and gru.recurrent_dropout == 0.5
+    assert hybrid.count_params() == (5 * 14 * 32 + 32) + (5 * 32 * 32 + 32) + 3 * 32 * (32 + 32 + 2) + 33
