@@ -99,6 +99,12 @@ def record(result: Result, folder: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def forget(chapter: str, folder: str | os.PathLike | None = None) -> None:
+    """Drop what ``chapter`` recorded, so that a rerun leaves no figure of a model it no longer
+    trains (the runner calls this before executing the chapter)."""
+    _chapter_file(chapter, Path(folder) if folder else None).unlink(missing_ok=True)
+
+
 def recall(chapter: str, model: str, settings: dict, folder: str | os.PathLike | None = None) -> Result | None:
     """A result recorded earlier in this run with exactly these settings, else ``None``."""
     path = _chapter_file(chapter, Path(folder) if folder else None)

@@ -24,6 +24,7 @@ import nbformat
 import yaml
 
 from course_lib._files import atomic_write_text
+from course_lib import results
 from course_lib.results import RUN_DIR_ENV
 
 BOOK_DIR = "book"
@@ -215,6 +216,7 @@ def run_book(
                     if len(running) == jobs:
                         break
                     output = run_dir / BOOK_DIR / f"{name}.ipynb"
+                    results.forget(name, run_dir)
                     future = pool.submit(_execute_chapter, str(root / BOOK_DIR / f"{name}.ipynb"),
                                          str(output), pending.pop(name))
                     running[future] = (name, output, time.perf_counter())

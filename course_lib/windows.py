@@ -105,6 +105,7 @@ def generator(
         step=step, batch_size=batch_size, target_column=target_column,
     )
     offsets = window_offsets(lookback, step, alignment)
+    windows, first_window = _strided_windows(data, step, len(offsets))
     draw = (rng or np.random).randint
     i = min_index + lookback
     while True:
@@ -115,9 +116,30 @@ def generator(
                 i = min_index + lookback
             rows = np.arange(i, min(i + batch_size, max_index))
             i += len(rows)
-        # np.take on the flattened index gathers the batch about twice as fast as data[index]
-        samples = data.take((rows[:, None] + offsets).ravel(), axis=0)
-        yield samples.reshape(len(rows), len(offsets), data.shape[1]), data[rows + delay, target_column]
+        yield windows[first_window(rows + offsets[0])], data[rows + delay, target_column]
+
+
+def _strided_windows(data: np.ndarray, step: int, timesteps: int):
+    """Every window of ``timesteps`` rows taken one every ``step``, as a view, and a function
+    from a window's first row to its index in that view.
+
+    The rows are first regrouped by their remainder modulo ``step`` (one copy of the data), so
+    that the rows of any window lie next to each other: gathering a batch is then one contiguous
+    block per sample instead of ``timesteps`` scattered rows, which is what makes the generator
+    fast without building all windows in memory.
+    """
+    if step == 1:
+        regrouped, phase_start = np.ascontiguousarray(data), np.zeros(1, dtype=np.int64)
+    else:
+        phases = [data[phase::step] for phase in range(step)]
+        regrouped = np.ascontiguousarray(np.concatenate(phases))
+        phase_start = np.cumsum([0] + [len(p) for p in phases[:-1]])
+    windows = np.lib.stride_tricks.sliding_window_view(regrouped, timesteps, axis=0).transpose(0, 2, 1)
+
+    def first_window(first_rows: np.ndarray) -> np.ndarray:
+        return phase_start[first_rows % step] + first_rows // step
+
+    return windows, first_window
 
 
 def steps_to_cover(min_index: int, max_index: int, lookback: int, batch_size: int) -> int:

@@ -126,3 +126,42 @@ def test_cli_lists_chapters_and_profiles(capsys, monkeypatch):
 def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "course_lib.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "run" in result.stdout
+
+
+def test_a_rerun_chapter_keeps_no_figures_of_its_previous_run(tmp_path):
+    from course_lib import results
+
+    root = _copy_book(tmp_path)
+    run_dir = root / "_build" / "runs" / "quick"
+    stale = results.Result(chapter="01_recap", model="a model it no longer trains", task="reviews",
+                           metric="val_accuracy", value=0.5, parameters=1, seconds_per_epoch=1.0, source="sample")
+    results.record(stale, run_dir)
+    other = results.Result(**{**stale.__dict__, "chapter": "02_tokenization"})
+    results.record(other, run_dir)
+    run_book(root, "quick", ["01_recap"], progress=False)
+    assert [r.chapter for r in results.load_results(run_dir)] == ["02_tokenization"]
+
+
+def test_dependencies_come_from_notebook_metadata(tmp_path):
+    from course_lib.runner import chapter_dependencies
+
+    needs = chapter_dependencies(ROOT, list_chapters(ROOT))
+    assert needs["06_gru"] == {"05_lstm"}
+    assert needs["13_comparison"] == set(list_chapters(ROOT)) - {"13_comparison"}
+    assert chapter_dependencies(ROOT, ["06_gru"]) == {"06_gru": set()}  # run alone: computes its own
+
+
+def test_a_dependency_cycle_is_refused_not_waited_on(tmp_path):
+    root = _copy_book(tmp_path)
+    for name, other in (("01_recap", "02_tokenization"), ("02_tokenization", "01_recap")):
+        notebook = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
+        notebook.metadata["course_lib"] = {"after": [other]}
+        nbformat.write(notebook, root / "book" / f"{name}.ipynb")
+    with pytest.raises(ValueError, match=r"Chapters wait on each other in a cycle: \['01_recap', '02_tokenization'\]"):
+        run_book(root, "quick", ["01_recap", "02_tokenization"], progress=False, jobs=2)
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
+def test_jobs_must_be_a_positive_integer(jobs):
+    with pytest.raises(ValueError, match=rf"`jobs` must be a positive integer. Received: jobs={jobs!r}"):
+        run_book(ROOT, "quick", ["01_recap"], progress=False, jobs=jobs)
