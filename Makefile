@@ -9,7 +9,7 @@ JB_FLAGS := -W -n --keep-going --all
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	--nbval-cell-timeout 600 -p no:cacheprovider
 
-.PHONY: install book test unit-test nbval book-check refresh bench clean
+.PHONY: install book test unit-test nbval book-check browser-check refresh bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is required, found " + sys.version.split()[0]'
@@ -26,17 +26,21 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build _build/runs/$(PROFILE) --path-output . $(JB_FLAGS)
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
-## make test: unit tests, nbval over every chapter, papermill smoke runs, book build from committed outputs
-test: unit-test nbval book-check
+## make test: unit tests, nbval over every chapter, papermill smoke runs, book build from committed
+## outputs, and that book in a real browser (Debian's chromium; see the README)
+test: unit-test nbval book-check browser-check
 
 unit-test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) book/
 
 book-check: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS)
+
+browser-check: $(STAMP)
+	COURSE_BOOK_HTML=_build/committed/_build/html $(BIN)/python -m pytest tests/browser -s
 
 ## make refresh: re-execute the chapters (quick profile) and write their outputs into book/
 refresh: $(STAMP)
