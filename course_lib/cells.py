@@ -18,17 +18,30 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _check_inputs(inputs: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+def _check_inputs(inputs, kernel, recurrent_kernel, bias, *, gates: int, bias_shape=None) -> np.ndarray:
+    """Shapes checked up front, so a mismatched weight names itself instead of failing later
+    as an anonymous broadcasting error."""
     inputs = np.asarray(inputs, dtype=np.float64)
     if inputs.ndim != 3:
         raise ValueError(
             f"`inputs` must have shape (batch, timesteps, features). Received: shape={inputs.shape}"
         )
-    if inputs.shape[-1] != kernel.shape[0]:
-        raise ValueError(
-            f"`inputs` has {inputs.shape[-1]} features but the kernel expects {kernel.shape[0]}. "
-            f"Received: shape={inputs.shape}"
-        )
+    kernel, recurrent_kernel, bias = (np.asarray(w) for w in (kernel, recurrent_kernel, bias))
+    if recurrent_kernel.ndim != 2:
+        raise ValueError(f"`recurrent_kernel` must be 2-D (units, {gates} * units). "
+                         f"Received: shape={recurrent_kernel.shape}")
+    units = recurrent_kernel.shape[0]
+    expected = {
+        "kernel": (kernel.shape, (inputs.shape[-1], gates * units)),
+        "recurrent_kernel": (recurrent_kernel.shape, (units, gates * units)),
+        "bias": (bias.shape, bias_shape or (gates * units,)),
+    }
+    for name, (received, wanted) in expected.items():
+        if received != wanted:
+            raise ValueError(
+                f"`{name}` must have shape {wanted} for inputs with {inputs.shape[-1]} features and "
+                f"{units} units ({gates} gate block(s) side by side). Received: shape={received}"
+            )
     return inputs
 
 
@@ -38,7 +51,7 @@ def _collect(states: list[np.ndarray], return_sequences: bool) -> np.ndarray:
 
 def simple_rnn_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequences=False):
     """``h_t = tanh(x_t W + h_{t-1} U + b)``, the lecture's recurrence with f = tanh."""
-    inputs = _check_inputs(inputs, kernel)
+    inputs = _check_inputs(inputs, kernel, recurrent_kernel, bias, gates=1)
     h = np.zeros((inputs.shape[0], recurrent_kernel.shape[0]))
     states = []
     for t in range(inputs.shape[1]):
@@ -49,7 +62,7 @@ def simple_rnn_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequenc
 
 def lstm_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequences=False):
     """The four LSTM steps: forget gate, input gate and candidate, cell update, output."""
-    inputs = _check_inputs(inputs, kernel)
+    inputs = _check_inputs(inputs, kernel, recurrent_kernel, bias, gates=4)
     units = recurrent_kernel.shape[0]
     h = np.zeros((inputs.shape[0], units))
     c = np.zeros_like(h)
@@ -73,8 +86,9 @@ def gru_forward(inputs, kernel, recurrent_kernel, bias, *, reset_after=True, ret
     recurrent matrix product and keeps two bias rows (input and recurrent); the original GRU of
     Cho et al. applies it before, with one bias row.
     """
-    inputs = _check_inputs(inputs, kernel)
-    units = recurrent_kernel.shape[0]
+    units = np.shape(recurrent_kernel)[0]
+    inputs = _check_inputs(inputs, kernel, recurrent_kernel, bias, gates=3,
+                           bias_shape=(2, 3 * units) if reset_after else (3 * units,))
     bias = np.asarray(bias)
     input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
     h = np.zeros((inputs.shape[0], units))

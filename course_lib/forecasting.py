@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from course_lib import results
+from course_lib._checks import check_positive_int
 from course_lib.datasets import WeatherRecord, load_jena
 from course_lib.training import TrainingRun, train
 from course_lib.windows import ForecastSplits, normalize
@@ -94,10 +95,7 @@ def weather_task(
     Normalisation uses the training rows only: the validation and test rows play the future,
     whose statistics a forecaster cannot know.
     """
-    if not isinstance(steps_per_epoch, (int, np.integer)) or steps_per_epoch <= 0:
-        raise ValueError(f"`steps_per_epoch` must be a positive integer. Received: steps_per_epoch={steps_per_epoch!r}")
-    if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
-        raise ValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+    check_positive_int(steps_per_epoch=steps_per_epoch, epochs=epochs)
     record = load_jena(source=source, station=station)
     data, mean, std = normalize(record.values, train_end)
     splits = ForecastSplits(data, lookback=lookback, delay=delay, step=step, batch_size=batch_size,

@@ -10,10 +10,14 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from course_lib._checks import check_positive_int, check_positive_number
+
+CONV_MIN_LENGTH = 6 + 5 * 7  # Conv1D(7) drops 6 steps, MaxPooling1D(5) divides, Conv1D(7) needs 7
 RECURRENT_LAYERS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
 
 
 def _compile_classifier(model: keras.Model, learning_rate: float) -> keras.Model:
+    check_positive_number(learning_rate=learning_rate)
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
         loss="binary_crossentropy",
@@ -35,6 +39,7 @@ def recurrent_classifier(
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
+    check_positive_int(num_words=num_words, embedding_dim=embedding_dim, units=units)
     recurrent = RECURRENT_LAYERS[kind](units)
     if bidirectional:
         recurrent = layers.Bidirectional(recurrent)
@@ -59,6 +64,7 @@ def embedding_classifier(
     ``weights`` (a ``(num_words, embedding_dim)`` matrix) and ``trainable=False`` turn it into
     the pre-trained, frozen variant.
     """
+    check_positive_int(num_words=num_words, embedding_dim=embedding_dim, maxlen=maxlen)
     embedding = layers.Embedding(num_words, embedding_dim, trainable=trainable)
     model = keras.Sequential(
         [keras.Input(shape=(maxlen,), dtype="int32"), embedding, layers.Flatten(),
@@ -78,6 +84,7 @@ def bag_of_words_classifier(
 
     ``weights`` and ``trainable=False`` freeze pre-trained vectors in the embedding.
     """
+    check_positive_int(num_words=num_words, embedding_dim=embedding_dim)
     embedding = layers.Embedding(num_words, embedding_dim, trainable=trainable)
     model = keras.Sequential(
         [keras.Input(shape=(maxlen,), dtype="int32"), embedding,
@@ -90,12 +97,14 @@ def bag_of_words_classifier(
 
 
 def _compile_regressor(model: keras.Model, learning_rate: float) -> keras.Model:
+    check_positive_number(learning_rate=learning_rate)
     model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate), loss="mae")
     return model
 
 
 def dense_regressor(timesteps: int, features: int, *, units: int = 32, learning_rate: float = 1e-3) -> keras.Model:
     """Flatten -> Dense(32, relu) -> Dense(1): the lecture's first, order-blind weather model."""
+    check_positive_int(timesteps=timesteps, features=features, units=units)
     model = keras.Sequential(
         [keras.Input(shape=(timesteps, features)), layers.Flatten(),
          layers.Dense(units, activation="relu"), layers.Dense(1)],
@@ -120,6 +129,7 @@ def recurrent_regressor(
     for label, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"`{label}` must be in [0, 1). Received: {label}={rate!r}")
+    check_positive_int(features=features, units=units)
     recurrent = RECURRENT_LAYERS[kind](units, dropout=dropout, recurrent_dropout=recurrent_dropout,
                                        go_backwards=reverse)
     if bidirectional:
@@ -134,6 +144,7 @@ def recurrent_regressor(
 def stacked_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
     """The lecture's stack: GRU(32, dropout 0.1, recurrent 0.5, all steps) -> GRU(64, relu,
     0.1/0.5) -> Dense(1)."""
+    check_positive_int(features=features)
     model = keras.Sequential(
         [
             keras.Input(shape=(None, features)),
@@ -156,6 +167,12 @@ def conv_classifier(
     The slide ends in ``Dense(1)`` without an activation while it trains with binary
     cross-entropy, which expects probabilities; the sigmoid restores that.
     """
+    check_positive_int(num_words=num_words, embedding_dim=embedding_dim)
+    if maxlen is not None and (not isinstance(maxlen, int) or maxlen < CONV_MIN_LENGTH):
+        raise ValueError(
+            f"`maxlen` must be None or at least {CONV_MIN_LENGTH}: shorter reviews leave nothing for the "
+            f"second width-7 convolution after pooling by 5. Received: maxlen={maxlen!r}"
+        )
     model = keras.Sequential(
         [
             keras.Input(shape=(maxlen,), dtype="int32"),
@@ -175,6 +192,7 @@ def conv_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model
     """The lecture's weather convnet: three Conv1D(32, 5, relu) with MaxPooling1D(3) between
     them, then GlobalMaxPooling1D -> Dense(1). The global pooling keeps the strongest response
     of each filter wherever it occurred in the window, which is why the model ignores order."""
+    check_positive_int(features=features)
     model = keras.Sequential(
         [
             keras.Input(shape=(None, features)),
@@ -197,6 +215,7 @@ def conv_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.M
 
     The convolutions extract local features and the pooling shortens the sequence about
     threefold, so the GRU, the expensive part, reads far fewer steps."""
+    check_positive_int(features=features)
     model = keras.Sequential(
         [
             keras.Input(shape=(None, features)),

@@ -123,13 +123,18 @@ def recall_or_record(
     """Reuse another chapter's result from this run, or compute and record it here.
 
     Lets a chapter compare against a model an earlier chapter trained (the GRU against the
-    LSTM) without training it twice, yet still run on its own.
+    LSTM) without training it twice, yet still run on its own. If ``chapter`` recorded that
+    model with other settings, the new result is returned but not recorded: the figures a
+    chapter produced itself are never replaced by another chapter's variant.
     """
     found = recall(chapter, model, settings, folder)
     if found is not None:
         return found
     result = compute()
-    record(result, folder)
+    path = _chapter_file(chapter, Path(folder) if folder else None)
+    recorded = json.loads(path.read_text()) if path.is_file() else []
+    if not any(item["model"] == model for item in recorded):  # never overwrite that chapter's own run
+        record(result, folder)
     return result
 
 

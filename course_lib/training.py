@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from course_lib._checks import check_positive_int
+
 
 class _EpochTimer(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
@@ -71,8 +73,13 @@ def train(
     ``x`` may be arrays (with ``y``) or a ``tf.data.Dataset``/generator (then ``batch_size``
     must be ``None``), exactly as ``fit`` accepts them.
     """
-    if not isinstance(epochs, (int, np.integer)) or epochs <= 0:
-        raise ValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+    check_positive_int(epochs=epochs)
+    for label, array in (("x", x), ("y", y)):
+        if isinstance(array, np.ndarray) and np.issubdtype(array.dtype, np.number) and not np.isfinite(array).all():
+            raise ValueError(
+                f"`{label}` must hold finite numbers: NaN or infinite values make every loss NaN. "
+                f"Received: {int((~np.isfinite(array)).sum())} non-finite values in {label} of shape {array.shape}"
+            )
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(
             f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}"

@@ -18,13 +18,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from course_lib._checks import check_positive_int
+
 ALIGNMENTS = ("lecture", "corrected")
-
-
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
 
 
 def window_offsets(lookback: int, step: int, alignment: str = "lecture") -> np.ndarray:
@@ -45,7 +41,13 @@ def check_window_arguments(
             "`data` must be a non-empty 2-D array (rows, features). Received: "
             f"{type(data).__name__} of shape {getattr(data, 'shape', None)}"
         )
-    _check_positive(lookback=lookback, step=step, batch_size=batch_size)
+    check_positive_int(lookback=lookback, step=step, batch_size=batch_size)
+    if not np.isfinite(data).all():
+        bad = np.argwhere(~np.isfinite(data))[0]
+        raise ValueError(
+            f"`data` must hold finite numbers: a NaN or infinite value would silently turn every "
+            f"loss into NaN. Received: data[{bad[0]}, {bad[1]}]={data[tuple(bad)]}"
+        )
     if not isinstance(delay, (int, np.integer)) or delay < 0:
         raise ValueError(f"`delay` must be a non-negative integer. Received: delay={delay!r}")
     if lookback % step:
@@ -145,7 +147,7 @@ def _strided_windows(data: np.ndarray, step: int, timesteps: int):
 def steps_to_cover(min_index: int, max_index: int, lookback: int, batch_size: int) -> int:
     """Batches needed to see a whole split once, by the lecture's formula
     ``(max_index - min_index - lookback) // batch_size`` (769 and 930 on Jena)."""
-    _check_positive(batch_size=batch_size)
+    check_positive_int(batch_size=batch_size)
     steps = (max_index - min_index - lookback) // batch_size
     if steps <= 0:
         raise ValueError(
@@ -173,7 +175,7 @@ def naive_mae(batches: Iterator[tuple[np.ndarray, np.ndarray]], steps: int, targ
 
     Averages the per-batch MAEs over ``steps`` batches, as the lecture does.
     """
-    _check_positive(steps=steps)
+    check_positive_int(steps=steps)
     maes = []
     for _ in range(steps):
         samples, targets = next(batches)

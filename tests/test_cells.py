@@ -37,13 +37,19 @@ def test_simple_rnn_is_the_lecture_recurrence():
     np.testing.assert_allclose(h[0, :, 0], [np.tanh(1.0), np.tanh(1.0 + 0.5 * np.tanh(1.0))])
 
 
-@pytest.mark.parametrize("cell", [simple_rnn_forward, lstm_forward, gru_forward])
-def test_bad_input_shapes_are_named(cell):
-    kernel = np.zeros((3, 6))
+@pytest.mark.parametrize("cell, gates, bias", [
+    (simple_rnn_forward, 1, (2,)), (lstm_forward, 4, (8,)), (gru_forward, 3, (2, 6)),
+])
+def test_bad_input_and_weight_shapes_are_named(cell, gates, bias):
+    kernel, recurrent = np.zeros((3, 2 * gates)), np.zeros((2, 2 * gates))
     with pytest.raises(ValueError, match=r"`inputs` must have shape \(batch, timesteps, features\). Received: shape=\(2, 3\)"):
-        cell(np.zeros((2, 3)), kernel, np.zeros((2, 6)), np.zeros(6))
-    with pytest.raises(ValueError, match="`inputs` has 5 features but the kernel expects 3"):
-        cell(np.zeros((1, 2, 5)), kernel, np.zeros((2, 6)), np.zeros(6))
+        cell(np.zeros((2, 3)), kernel, recurrent, np.zeros(bias))
+    with pytest.raises(ValueError, match=rf"`kernel` must have shape \(5, {2 * gates}\) for inputs with 5 features and 2 units.*Received: shape=\(3, {2 * gates}\)"):
+        cell(np.zeros((1, 2, 5)), kernel, recurrent, np.zeros(bias))
+    with pytest.raises(ValueError, match=r"`bias` must have shape .* Received: shape=\(3,\)"):
+        cell(np.zeros((1, 2, 3)), kernel, recurrent, np.zeros(3))
+    with pytest.raises(ValueError, match=r"`recurrent_kernel` must have shape \(2, .*Received: shape=\(2, 1\)"):
+        cell(np.zeros((1, 2, 3)), kernel, np.zeros((2, 1)), np.zeros(bias))
 
 
 def test_forward_like_refuses_other_layers():

@@ -70,3 +70,72 @@ def test_cached_file_with_matching_checksum_is_used_without_network(tmp_path):
     remote = RemoteFile("ok.txt", "http://127.0.0.1:9/ok.txt",
                         "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")
     assert fetch(remote, data_home=tmp_path) == tmp_path / "ok.txt"
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    """A loopback HTTP server over a folder of 'remote' files."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "remote"
+    folder.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+HELLO_SHA256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+
+
+def test_a_corrupted_cached_file_is_replaced_by_a_fresh_download(tmp_path, file_server):
+    folder, url = file_server
+    (folder / "ok.txt").write_text("hello")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ok.txt").write_text("hel")  # an interrupted download
+    path = fetch(RemoteFile("ok.txt", f"{url}/ok.txt", HELLO_SHA256), data_home=home)
+    assert path.read_text() == "hello"
+
+
+def test_a_corrupted_download_is_refused_and_not_kept(tmp_path, file_server):
+    folder, url = file_server
+    (folder / "ok.txt").write_text("tampered")
+    home = tmp_path / "home"
+    with pytest.raises(OSError, match=r"is not the expected ok.txt: its sha256 is .* corrupted or incomplete"):
+        fetch(RemoteFile("ok.txt", f"{url}/ok.txt", HELLO_SHA256), data_home=home)
+    assert not (home / "ok.txt").exists()
+
+
+def test_a_corrupted_cached_file_with_downloads_off_is_named(tmp_path):
+    (tmp_path / "ok.txt").write_text("hel")
+    with pytest.raises(OSError, match=r"ok.txt is not the expected ok.txt"):
+        fetch(RemoteFile("ok.txt", "http://127.0.0.1:9/ok.txt", HELLO_SHA256), data_home=tmp_path,
+              download_if_missing=False)
+
+
+def test_a_read_only_data_home_can_be_read_but_not_downloaded_into(tmp_path, monkeypatch):
+    (tmp_path / "ok.txt").write_text("hello")
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a non-root user on a locked folder
+    assert fetch(RemoteFile("ok.txt", "http://127.0.0.1:9/ok.txt", HELLO_SHA256), data_home=tmp_path).is_file()
+    with pytest.raises(OSError, match=r"missing.bin is not in the data home .*, which is not writable.*COURSE_LIB_DATA"):
+        fetch(RemoteFile("missing.bin", "http://127.0.0.1:9/missing.bin"), data_home=tmp_path)
+
+
+def test_a_data_home_that_cannot_be_created_is_named(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(OSError, match=r"`data_home` could not be created. Received: data_home='.*locked'.*Permission denied"):
+        get_data_home(tmp_path / "locked")

@@ -86,7 +86,12 @@ def test_recall_needs_equal_settings_and_otherwise_computes(tmp_path):
     computed = results.recall_or_record("05_lstm", "LSTM", {"maxlen": 500},
                                         lambda: _result(value=0.6, settings={"maxlen": 500}), tmp_path)
     assert computed.value == 0.6
-    assert results.recall("05_lstm", "LSTM", {"maxlen": 500}, tmp_path).value == 0.6
+    # the chapter's own figure (other settings) is kept, not replaced by the variant
+    assert results.recall("05_lstm", "LSTM", {"maxlen": 100}, tmp_path).value == 0.8
+    assert results.recall("05_lstm", "LSTM", {"maxlen": 500}, tmp_path) is None
+    fresh = results.recall_or_record("05_lstm", "GRU", {"maxlen": 500},
+                                     lambda: _result(model="GRU", value=0.7, settings={"maxlen": 500}), tmp_path)
+    assert results.recall("05_lstm", "GRU", {"maxlen": 500}, tmp_path) == fresh  # nothing there: recorded
 
 
 def test_run_dir_follows_the_runner(monkeypatch, tmp_path):

@@ -165,3 +165,41 @@ def test_a_dependency_cycle_is_refused_not_waited_on(tmp_path):
 def test_jobs_must_be_a_positive_integer(jobs):
     with pytest.raises(ValueError, match=rf"`jobs` must be a positive integer. Received: jobs={jobs!r}"):
         run_book(ROOT, "quick", ["01_recap"], progress=False, jobs=jobs)
+
+
+def test_long_chains_start_first_when_timings_are_known():
+    from course_lib.runner import longest_remaining_seconds
+
+    needs = {"a": set(), "b": set(), "c": {"b"}, "z": {"a", "b", "c"}}
+    chains = longest_remaining_seconds(needs, {"a": 50, "b": 10, "c": 60, "z": 5})
+    assert chains == {"a": 55, "b": 75, "c": 65, "z": 5}  # b first: c waits on it
+    assert set(longest_remaining_seconds(needs, {}).values()) == {0.0}  # unknown: book order
+
+
+def _compared_outputs(notebook_path):
+    """What nbval compares: outputs of the cells not tagged nbval-ignore-output (stderr aside)."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    compared = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        compared.append([{k: v for k, v in output.items() if k not in ("execution_count", "metadata")}
+                         for output in cell.outputs if output.get("name") != "stderr"])
+    return compared
+
+
+def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp_path):
+    """Two runs of a training chapter: same checked outputs, same recorded figures (timings aside)."""
+    from course_lib import results
+
+    root = _copy_book(tmp_path)
+    chapters = ["01_recap", "07_forecasting"]
+    runs = [tmp_path / "first", tmp_path / "second"]
+    for run_dir in runs:
+        run_book(root, "quick", chapters, run_dir=run_dir, progress=False, jobs=2)
+    for chapter in chapters:
+        first, second = (_compared_outputs(run_dir / "book" / f"{chapter}.ipynb") for run_dir in runs)
+        assert first == second, chapter
+    figures = [[(r.chapter, r.model, r.value, r.parameters, r.history["val_loss"] if r.history else None)
+                for r in results.load_results(run_dir)] for run_dir in runs]
+    assert figures[0] == figures[1] and len(figures[0]) == 3  # naive baseline, dense, GRU

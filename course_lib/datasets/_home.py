@@ -123,6 +123,11 @@ def fetch(
         f"Download it on a connected machine and copy it to {path}, or set {DATA_HOME_ENV} to "
         "a folder that holds it."
     )
+    if not os.access(home, os.W_OK):
+        raise OSError(
+            f"{remote.filename} is not in the data home {home}, which is not writable, so it cannot "
+            f"be downloaded there. Set {DATA_HOME_ENV} to a writable folder, or {manual[0].lower()}{manual[1:]}"
+        )
     problem = _probe(remote.url, timeout)
     if problem is not None:
         raise OSError(
@@ -138,5 +143,9 @@ def fetch(
     except Exception as exc:  # get_file raises a bare Exception on HTTP and URL errors
         path.unlink(missing_ok=True)
         raise OSError(f"Downloading {remote.url} failed: {exc}. {manual}") from exc
-    verify_checksum(downloaded, remote)
+    try:
+        verify_checksum(downloaded, remote)
+    except OSError:
+        downloaded.unlink(missing_ok=True)  # a corrupted download must not wait in the cache
+        raise
     return downloaded

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_lib._checks import check_positive_int
+
 from course_lib.datasets._home import RemoteFile, fetch
 from course_lib.datasets.synthetic_reviews import SyntheticReviews, generate_reviews, split_rows
 
@@ -194,6 +196,7 @@ def load_padded_imdb(
     """
     import keras
 
+    check_positive_int(maxlen=maxlen)
     if train_samples is not None and (not isinstance(train_samples, (int, np.integer)) or train_samples <= 0):
         raise ValueError(
             f"`train_samples` must be a positive integer or None. Received: train_samples={train_samples!r}"

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib._checks import check_positive_int
+
 #: A small sentiment vocabulary, so that each word is seen often enough to be learned in the
 #: few epochs a laptop affords.
 POSITIVE = "good great excellent wonderful brilliant superb enjoyable delightful".split()
@@ -183,9 +185,7 @@ def generate_reviews(
     label_noise: float = 0.03,
 ) -> SyntheticReviews:
     """Generate the corpus deterministically from ``seed``; see the module docstring."""
-    for name, value in (("num_train", num_train), ("num_test", num_test)):
-        if not isinstance(value, (int, np.integer)) or value <= 0:
-            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+    check_positive_int(num_train=num_train, num_test=num_test)
     if not 3 <= min_length <= max_length:
         raise ValueError(
             "`min_length` must be at least 3 and at most `max_length`. Received: "
