@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.training import TrainingRun
+if TYPE_CHECKING:  # plotting needs no TensorFlow: the comparison page starts faster without it
+    from course_lib.training import TrainingRun
+
 
 FIGSIZE = (7.0, 3.4)  # inches; at 100 dpi this fits the book's text column without scaling
 DPI = 100

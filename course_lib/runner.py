@@ -137,6 +137,16 @@ def plan_run(
     return plan
 
 
+def _chapter_metadata(root: Path, name: str) -> dict:
+    return nbformat.read(root / BOOK_DIR / f"{name}.ipynb", as_version=4).metadata.get("course_lib", {})
+
+
+def expected_seconds(root: Path, chapters: Iterable[str]) -> dict[str, float]:
+    """Each chapter's duration in the run that produced its committed outputs (stored by the
+    refresh in its metadata, ``course_lib.seconds``), to schedule a first run well."""
+    return {name: float(_chapter_metadata(root, name).get("seconds", 0.0)) for name in chapters}
+
+
 def chapter_dependencies(root: Path, chapters: Iterable[str]) -> dict[str, set[str]]:
     """Which chapters must finish before each one starts, among ``chapters``.
 
@@ -148,8 +158,7 @@ def chapter_dependencies(root: Path, chapters: Iterable[str]) -> dict[str, set[s
     chapters = list(chapters)
     needs = {}
     for name in chapters:
-        metadata = nbformat.read(root / BOOK_DIR / f"{name}.ipynb", as_version=4).metadata
-        after = metadata.get("course_lib", {}).get("after", [])
+        after = _chapter_metadata(root, name).get("after", [])
         wanted = set(chapters) - {name} if "*" in after else set(after)
         needs[name] = wanted & set(chapters)
     return needs
@@ -224,7 +233,7 @@ def run_book(
     bar = tqdm(total=len(plan), desc=f"profile {profile}", unit="chapter", disable=not progress)
     previous_run_dir = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(run_dir.resolve())  # the kernels inherit it: results land here
-    remaining = longest_remaining_seconds(needs, previous)
+    remaining = longest_remaining_seconds(needs, {**expected_seconds(root, needs), **previous})
     pending, running, finished = dict(plan), {}, set()
     failure = None
     try:
@@ -251,7 +260,7 @@ def run_book(
                         failure = failure or ChapterFailed(name, error[0], error[1], output)
                         continue
                     report.seconds[name] = round(time.perf_counter() - started, 2)
-                    tidy_notebook(output)
+                    tidy_notebook(output, seconds=report.seconds[name])
                     if refresh:
                         _atomic_copy(output, root / BOOK_DIR / f"{name}.ipynb")
                     previous.update(report.seconds)
@@ -282,10 +291,13 @@ def stage_sources(root: Path, run_dir: Path) -> None:
             shutil.copy2(path, target)
 
 
-def tidy_notebook(path: Path) -> None:
-    """Drop papermill's per-run metadata and fold injected parameters into a hidden cell."""
+def tidy_notebook(path: Path, seconds: float | None = None) -> None:
+    """Drop papermill's per-run metadata, fold injected parameters into a hidden cell, and keep
+    the chapter's wall time (whole seconds) as a scheduling hint for later runs."""
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("papermill", None)
+    if seconds is not None:
+        notebook.metadata.setdefault("course_lib", {})["seconds"] = round(seconds)
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)

@@ -203,3 +203,12 @@ def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp
     figures = [[(r.chapter, r.model, r.value, r.parameters, r.history["val_loss"] if r.history else None)
                 for r in results.load_results(run_dir)] for run_dir in runs]
     assert figures[0] == figures[1] and len(figures[0]) == 3  # naive baseline, dense, GRU
+
+
+def test_a_run_stores_each_chapters_seconds_for_the_next_schedule(tmp_path):
+    from course_lib.runner import expected_seconds
+
+    root = _copy_book(tmp_path)
+    run_book(root, "quick", ["01_recap"], refresh=True, progress=False)
+    seconds = expected_seconds(root, ["01_recap"])["01_recap"]
+    assert seconds >= 1 and seconds == int(seconds)
