@@ -188,22 +188,21 @@ def conv_classifier(
     return _compile_classifier(model, learning_rate)
 
 
+def _conv_front(features: int) -> list:
+    """The lecture's convolutional front end on weather windows, shared by the convnet and the
+    Conv1D + GRU hybrid: Conv1D(32, 5, relu) -> MaxPooling1D(3) -> Conv1D(32, 5, relu)."""
+    check_positive_int(features=features)
+    return [keras.Input(shape=(None, features)), layers.Conv1D(32, 5, activation="relu"),
+            layers.MaxPooling1D(3), layers.Conv1D(32, 5, activation="relu")]
+
+
 def conv_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
     """The lecture's weather convnet: three Conv1D(32, 5, relu) with MaxPooling1D(3) between
     them, then GlobalMaxPooling1D -> Dense(1). The global pooling keeps the strongest response
     of each filter wherever it occurred in the window, which is why the model ignores order."""
-    check_positive_int(features=features)
     model = keras.Sequential(
-        [
-            keras.Input(shape=(None, features)),
-            layers.Conv1D(32, 5, activation="relu"),
-            layers.MaxPooling1D(3),
-            layers.Conv1D(32, 5, activation="relu"),
-            layers.MaxPooling1D(3),
-            layers.Conv1D(32, 5, activation="relu"),
-            layers.GlobalMaxPooling1D(),
-            layers.Dense(1),
-        ],
+        _conv_front(features) + [layers.MaxPooling1D(3), layers.Conv1D(32, 5, activation="relu"),
+                                 layers.GlobalMaxPooling1D(), layers.Dense(1)],
         name="conv1d",
     )
     return _compile_regressor(model, learning_rate)
@@ -215,16 +214,8 @@ def conv_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.M
 
     The convolutions extract local features and the pooling shortens the sequence about
     threefold, so the GRU, the expensive part, reads far fewer steps."""
-    check_positive_int(features=features)
     model = keras.Sequential(
-        [
-            keras.Input(shape=(None, features)),
-            layers.Conv1D(32, 5, activation="relu"),
-            layers.MaxPooling1D(3),
-            layers.Conv1D(32, 5, activation="relu"),
-            layers.GRU(32, dropout=0.1, recurrent_dropout=0.5),
-            layers.Dense(1),
-        ],
+        _conv_front(features) + [layers.GRU(32, dropout=0.1, recurrent_dropout=0.5), layers.Dense(1)],
         name="conv1d_gru",
     )
     return _compile_regressor(model, learning_rate)
