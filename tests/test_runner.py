@@ -83,15 +83,26 @@ def test_run_writes_executed_notebooks_and_timings_without_touching_book(tmp_pat
 
 
 def test_a_failing_chapter_stops_the_run_and_keeps_its_partial_notebook(tmp_path):
+    from course_lib import results
+
     root = _copy_book(tmp_path)
-    notebook = nbformat.read(root / "book" / "01_recap.ipynb", as_version=4)
-    notebook.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"))
-    nbformat.write(notebook, root / "book" / "01_recap.ipynb")
-    with pytest.raises(ChapterFailed, match=r"Chapter '01_recap' failed at cell \d+: RuntimeError: broken on purpose") as failure:
-        run_book(root, "quick", progress=False)
+    for name, seconds in (("01_recap", 30), ("errata", 20), ("02_tokenization", 10)):  # run in this order
+        notebook = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
+        notebook.metadata.setdefault("course_lib", {})["seconds"] = seconds
+        if name == "errata":
+            notebook.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"))
+        nbformat.write(notebook, root / "book" / f"{name}.ipynb")
+    run_dir = root / "_build" / "runs" / "quick"
+    with pytest.raises(ChapterFailed, match=r"Chapter 'errata' failed at cell \d+: RuntimeError: broken on purpose") as failure:
+        run_book(root, "quick", ["01_recap", "02_tokenization", "errata"], progress=False)
     kept = nbformat.read(failure.value.notebook, as_version=4)
     errors = [o for c in kept.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and errors[0].evalue == "broken on purpose"
+    assert (run_dir / "book" / "01_recap.ipynb").is_file()  # what finished before keeps its outputs
+    assert json.loads((run_dir / "timings.json").read_text()).keys() == {"01_recap"}
+    assert not (run_dir / "book" / "02_tokenization.ipynb").exists()  # the run stopped there
+    assert not list((run_dir / "results").glob("*.tmp")) if (run_dir / "results").exists() else True
+    assert results.load_results(run_dir) == []  # nothing half-recorded
 
 
 def test_refresh_rewrites_book_from_a_successful_run(tmp_path):
@@ -146,7 +157,7 @@ def test_dependencies_come_from_notebook_metadata(tmp_path):
     from course_lib.runner import chapter_dependencies
 
     needs = chapter_dependencies(ROOT, list_chapters(ROOT))
-    assert needs["06_gru"] == {"05_lstm"}
+    assert needs["06_gru"] == {"04_simple_rnn", "05_lstm"}
     assert needs["13_comparison"] == set(list_chapters(ROOT)) - {"13_comparison"}
     assert chapter_dependencies(ROOT, ["06_gru"]) == {"06_gru": set()}  # run alone: computes its own
 
