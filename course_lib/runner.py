@@ -25,6 +25,7 @@ import yaml
 
 from course_lib._files import atomic_write_text
 from course_lib import results
+from course_lib._checks import check_positive_int
 from course_lib.results import RUN_DIR_ENV
 
 BOOK_DIR = "book"
@@ -208,10 +209,11 @@ def run_book(
 ) -> RunReport:
     """Execute chapters into ``run_dir`` (default ``_build/runs/<profile>``).
 
-    ``jobs`` chapters run at once, each in its own kernel, in book order as far as their
-    declared dependencies allow (see :func:`chapter_dependencies`). Small models leave a
-    second core idle, so two jobs finish the book much sooner on a laptop; figures do not
-    change, but measured seconds per epoch rise.
+    ``jobs`` chapters run at once, each in its own kernel, as soon as the chapters they declare
+    they reuse have finished (see :func:`chapter_dependencies`), longest remaining chain first
+    (see :func:`longest_remaining_seconds`). Small models leave part of a second core idle, so
+    two jobs finish the book sooner on a laptop; figures do not change, but measured seconds
+    per epoch rise.
 
     With ``refresh=True`` each chapter that succeeds also replaces its source in ``book/``
     (papermill's run metadata stripped), which is how committed outputs are produced.
@@ -220,8 +222,7 @@ def run_book(
     """
     from tqdm.auto import tqdm
 
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-        raise ValueError(f"`jobs` must be a positive integer. Received: jobs={jobs!r}")
+    check_positive_int(jobs=jobs)
     root = find_root(root)
     plan = plan_run(root, profile, chapters, overrides)
     needs = chapter_dependencies(root, [name for name, _ in plan])
