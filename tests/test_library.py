@@ -192,3 +192,20 @@ def test_conv_classifier_reproduces_the_lecture_summary_with_a_sigmoid():
                        ((92, 32), 7_200), ((32,), 0), ((1,), 33)]
     assert model.count_params() == 1_315_937
     assert model.layers[-1].activation is keras.activations.sigmoid
+
+
+def test_ctrl_c_while_recording_keeps_the_old_results_whole(tmp_path, monkeypatch):
+    import os
+
+    results.record(_result(value=0.7), tmp_path)
+    path = tmp_path / "results" / "05_lstm.json"
+    before = path.read_text()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        results.record(_result(value=0.9), tmp_path)
+    assert path.read_text() == before  # the old figures, whole
+    assert not list(path.parent.glob("*.tmp"))  # and nothing half-written beside them
