@@ -158,7 +158,7 @@ def test_page_loads_cleanly_with_images_and_typeset_equations(browser, site, pat
         assert page_problems(page, path, errors) == [], path
         if path in SCREENSHOT_PAGES:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / path.replace("/", "_").replace(".html", ".png")))
+            page.screenshot(path=str(SCREENSHOTS / path.replace("/", "_").replace(".html", ".png")), full_page=True)
     finally:
         page.close()
 
