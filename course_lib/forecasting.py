@@ -22,7 +22,7 @@ from course_lib.windows import ForecastSplits, normalize
 
 
 @dataclass
-class WeatherTask:
+class WeatherTask(results.RecordingTask):
     """Normalised weather windows plus how to train and record models on them."""
 
     series: WeatherRecord
@@ -33,15 +33,13 @@ class WeatherTask:
     epochs: int
     seed: int
     settings: dict
+    run_folder: str = ""  # the runner's run folder; empty: nothing is recorded or recalled
+    TASK = "weather"
 
     @property
     def degrees(self) -> float:
         """One normalised unit of the target in degrees Celsius (the target's std)."""
         return float(self.std[self.series.target_index])
-
-    @property
-    def source(self) -> str:
-        return self.settings["source"]
 
     def naive_mae(self, split: str = "val") -> float:
         """The persistence baseline's MAE in degrees Celsius."""
@@ -61,39 +59,29 @@ class WeatherTask:
         run.mae_scale = self.degrees
         return run
 
-    def result(self, chapter: str, run: TrainingRun) -> results.Result:
-        """The recordable figures of ``run`` on this task."""
-        return results.from_run(chapter, run, task="weather", source=self.source, settings=self.settings)
-
-    def record(self, chapter: str, run: TrainingRun) -> TrainingRun:
+    def record(self, chapter: str, run: TrainingRun, **model_settings) -> TrainingRun:
         """Record ``run`` for the comparison chapter and hand it back for plotting."""
-        results.record(self.result(chapter, run))
+        self.record_run(chapter, run, **model_settings)
         return run
 
     def record_baseline(self, chapter: str) -> results.Result:
         baseline = results.Result(chapter=chapter, model="naive baseline", task="weather",
                                   metric="val_mae_degC", value=self.naive_mae(), parameters=0,
                                   seconds_per_epoch=0.0, source=self.source, settings=self.settings)
-        results.record(baseline)
+        results.record(baseline, self.run_folder)
         return baseline
-
-    def reuse_or_train(self, chapter: str, name: str, build: Callable[[], keras.Model]) -> results.Result:
-        """The result ``chapter`` recorded for ``name`` in this run with these settings, or, if
-        there is none (the chapter was not run, or with other settings), train it now and record
-        it under ``chapter``: later chapters compare against earlier ones without retraining."""
-        return results.recall_or_record(
-            chapter, name, self.settings, lambda: self.result(chapter, self.train(build, name)))
 
 
 def weather_task(
     *, source: str, station: str, lookback: int, step: int, delay: int, batch_size: int,
     train_end: int, val_end: int, steps_per_epoch: int, epochs: int, seed: int,
-    alignment: str = "lecture",
+    alignment: str = "lecture", run_folder: str = "",
 ) -> WeatherTask:
     """Load the weather record and build the lecture's train/validation/test windows.
 
     Normalisation uses the training rows only: the validation and test rows play the future,
-    whose statistics a forecaster cannot know.
+    whose statistics a forecaster cannot know. ``run_folder`` is the chapter's reserved
+    parameter of that name: where results are recorded and recalled (empty: nowhere).
     """
     check_positive_int(steps_per_epoch=steps_per_epoch, epochs=epochs)
     record = load_jena(source=source, station=station)
@@ -104,4 +92,5 @@ def weather_task(
     settings = dict(source=source, station=station, lookback=lookback, step=step, delay=delay,
                     batch_size=batch_size, train_end=train_end, val_end=val_end,
                     steps_per_epoch=steps_per_epoch, epochs=epochs, seed=seed)
-    return WeatherTask(record, splits, mean, std, steps_per_epoch, epochs, seed, settings)
+    return WeatherTask(record, splits, mean, std, steps_per_epoch, epochs, seed, settings,
+                       run_folder)

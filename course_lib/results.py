@@ -1,9 +1,18 @@
 """The figures every chapter records, in one place per run, for the comparison chapter.
 
-A run of the book (``course-lib run``) sets ``COURSE_LIB_RUN_DIR``; chapters executed any other
-way (nbval, a notebook opened by hand) record into ``_build/runs/interactive``. Each chapter
-owns one JSON file, ``results/<chapter>.json``, rewritten atomically, so an interrupted run
-never leaves half a file, and a chapter run twice replaces its own figures only.
+A run folder reaches a chapter one way only: the ``run_folder`` parameter, which the runner
+injects into every chapter that declares it. Empty (under nbval, or in a notebook opened by
+hand), nothing is recorded and nothing is recalled: the chapter trains everything it shows,
+so what it prints never depends on which chapters ran before it.
+
+Each chapter owns one JSON file, ``results/<chapter>.json``, rewritten atomically. A result is
+identified by chapter, task, model and the settings that make two results comparable, so
+recording one never removes another; only a result with the same identity is replaced.
+
+The refresh (``make refresh``) keeps a copy of the run's results and timings beside the
+chapters, laid out like a run folder, in ``book/recorded_run/``: the comparison chapter reads it
+when no run folder is given, so that its committed page and its re-execution under nbval show
+the same run.
 """
 
 from __future__ import annotations
@@ -14,10 +23,17 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from course_lib._files import atomic_write_text
 
-RUN_DIR_ENV = "COURSE_LIB_RUN_DIR"
+if TYPE_CHECKING:
+    import keras
+
+    from course_lib.training import TrainingRun
+
+RUN_FOLDER_PARAMETER = "run_folder"  # reserved: set by the runner, never by a user or a profile
+COMMITTED_RUN = "recorded_run"  # in book/: results and timings behind the committed outputs
 TASKS = ("reviews", "weather")
 
 
@@ -26,7 +42,8 @@ class Result:
     """One trained model's figures on one task.
 
     ``metric`` names ``value`` (``"val_accuracy"`` for reviews, ``"val_mae_degC"`` for weather);
-    ``settings`` holds what must match for two results to be comparable (data source, sizes).
+    ``settings`` holds what must match for two results to be comparable (data source, sizes,
+    the model's own knobs such as ``units``).
     """
 
     chapter: str
@@ -45,6 +62,17 @@ class Result:
     def name(self) -> str:  # lets plot_history draw a recalled result like a fresh run
         return self.model
 
+    @property
+    def identity(self) -> tuple:
+        """What a result is: chapter, task, model and settings. Two results with the same
+        identity are the same experiment; any other pair is kept side by side."""
+        return _identity(asdict(self))
+
+
+def _identity(item: dict) -> tuple:
+    return (item["chapter"], item["task"], item["model"],
+            json.dumps(item.get("settings", {}), sort_keys=True))
+
 
 def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Result:
     """The :class:`Result` of a :class:`~course_lib.training.TrainingRun`: its best validation
@@ -61,82 +89,116 @@ def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Re
                   mae_scale=float(run.mae_scale))
 
 
-def run_dir() -> Path:
-    """The current run's folder: ``COURSE_LIB_RUN_DIR``, else ``_build/runs/interactive``."""
-    if os.environ.get(RUN_DIR_ENV):
-        return Path(os.environ[RUN_DIR_ENV])
-    from course_lib.runner import find_root
-
-    try:
-        return find_root() / "_build" / "runs" / "interactive"
-    except OSError:
-        return Path.cwd() / "course_lib_runs" / "interactive"
+def _chapter_file(chapter: str, run_folder: str | os.PathLike) -> Path:
+    return Path(run_folder) / "results" / f"{chapter}.json"
 
 
-def _chapter_file(chapter: str, folder: Path | None) -> Path:
-    return (folder or run_dir()) / "results" / f"{chapter}.json"
+def _read(path: Path) -> list[dict]:
+    return json.loads(path.read_text()) if path.is_file() else []
 
 
-def load_results(folder: str | os.PathLike | None = None) -> list[Result]:
-    """Every result recorded in a run folder, in chapter order."""
-    results_dir = Path(folder or run_dir()) / "results"
+def load_results(run_folder: str | os.PathLike) -> list[Result]:
+    """Every result recorded in ``run_folder`` (a run's, or the committed ``book/recorded_run``),
+    in chapter order. A folder with no results gives an empty list."""
     found = []
-    for path in sorted(results_dir.glob("*.json")):
+    for path in sorted((Path(run_folder) / "results").glob("*.json")):
         found.extend(Result(**item) for item in json.loads(path.read_text()))
     return found
 
 
-def record(result: Result, folder: str | os.PathLike | None = None) -> Path:
-    """Store ``result``, replacing an earlier result of the same chapter and model."""
+def record(result: Result, run_folder: str | os.PathLike | None) -> Path | None:
+    """Store ``result`` in the run folder, replacing only a result of the same identity.
+
+    Without a run folder (``""`` or ``None``) nothing is stored and ``None`` is returned.
+    """
     if result.task not in TASKS:
         raise ValueError(f"`task` must be one of {TASKS}. Received: task={result.task!r}")
     if not isinstance(result.value, (int, float)) or not math.isfinite(result.value):
         raise ValueError(f"`value` must be a finite number. Received: value={result.value!r}")
-    path = _chapter_file(result.chapter, Path(folder) if folder else None)
-    existing = json.loads(path.read_text()) if path.is_file() else []
-    kept = [item for item in existing if item["model"] != result.model]
-    _atomic_write_json(path, kept + [asdict(result)])
+    if not run_folder:
+        return None
+    path = _chapter_file(result.chapter, run_folder)
+    kept = [item for item in _read(path) if _identity(item) != result.identity]
+    atomic_write_text(path, json.dumps(kept + [asdict(result)], indent=2, sort_keys=True))
     return path
 
 
-def forget(chapter: str, folder: str | os.PathLike | None = None) -> None:
+def forget(chapter: str, run_folder: str | os.PathLike) -> None:
     """Drop what ``chapter`` recorded, so that a rerun leaves no figure of a model it no longer
     trains (the runner calls this before executing the chapter)."""
-    _chapter_file(chapter, Path(folder) if folder else None).unlink(missing_ok=True)
+    _chapter_file(chapter, run_folder).unlink(missing_ok=True)
 
 
-def recall(chapter: str, model: str, settings: dict, folder: str | os.PathLike | None = None) -> Result | None:
-    """A result recorded earlier in this run with exactly these settings, else ``None``."""
-    path = _chapter_file(chapter, Path(folder) if folder else None)
-    if not path.is_file():
+def recall(chapter: str, task: str, model: str, settings: dict,
+           run_folder: str | os.PathLike | None) -> Result | None:
+    """The result ``chapter`` recorded in this run for ``model`` on ``task`` with exactly these
+    settings, else ``None`` (always ``None`` without a run folder)."""
+    if not run_folder:
         return None
-    for item in json.loads(path.read_text()):
-        if item["model"] == model and item["settings"] == settings:
+    wanted = (chapter, task, model, json.dumps(settings, sort_keys=True))
+    for item in _read(_chapter_file(chapter, run_folder)):
+        if _identity(item) == wanted:
             return Result(**item)
     return None
 
 
 def recall_or_record(
-    chapter: str, model: str, settings: dict, compute: Callable[[], Result],
-    folder: str | os.PathLike | None = None,
+    chapter: str, task: str, model: str, settings: dict, compute: Callable[[], Result],
+    run_folder: str | os.PathLike | None,
 ) -> Result:
-    """Reuse another chapter's result from this run, or compute and record it here.
+    """Reuse another chapter's result from this run, or compute it and record it for that
+    chapter.
 
     Lets a chapter compare against a model an earlier chapter trained (the GRU against the
     LSTM) without training it twice, yet still run on its own. If ``chapter`` recorded that
-    model with other settings, the new result is returned but not recorded: the figures a
-    chapter produced itself are never replaced by another chapter's variant.
+    model with other settings, the new result is returned but not recorded, so the comparison
+    page lists each chapter's own experiments, not another chapter's variants of them.
     """
-    found = recall(chapter, model, settings, folder)
+    found = recall(chapter, task, model, settings, run_folder)
     if found is not None:
         return found
     result = compute()
-    path = _chapter_file(chapter, Path(folder) if folder else None)
-    recorded = json.loads(path.read_text()) if path.is_file() else []
-    if not any(item["model"] == model for item in recorded):  # never overwrite that chapter's own run
-        record(result, folder)
+    if run_folder:
+        recorded = _read(_chapter_file(chapter, run_folder))
+        if not any((item["task"], item["model"]) == (task, model) for item in recorded):
+            record(result, run_folder)
     return result
 
 
-def _atomic_write_json(path: Path, data) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True))
+class RecordingTask:
+    """What the weather and the review tasks share: turning a training run into a recorded
+    result, and reusing a result another chapter recorded in the same run.
+
+    A subclass sets ``TASK`` and provides ``settings`` (with a ``source``), ``run_folder`` and
+    ``train(build, name)``.
+    """
+
+    TASK: str = ""
+    settings: dict
+    run_folder: str
+
+    @property
+    def source(self) -> str:
+        return self.settings["source"]
+
+    def result(self, chapter: str, run: TrainingRun, **model_settings) -> Result:
+        """The recordable figures of ``run``. ``model_settings`` (``units=32``) join the task's
+        settings, so that results of differently sized models never mix."""
+        return from_run(chapter, run, task=self.TASK, source=self.source,
+                        settings={**self.settings, **model_settings})
+
+    def record_run(self, chapter: str, run: TrainingRun, **model_settings) -> Result:
+        """Record ``run`` for the comparison chapter; return what was recorded."""
+        result = self.result(chapter, run, **model_settings)
+        record(result, self.run_folder)
+        return result
+
+    def reuse_or_train(self, chapter: str, name: str, build: Callable[[], keras.Model],
+                       **model_settings) -> Result:
+        """The result ``chapter`` recorded for ``name`` in this run with these settings, or, if
+        there is none (that chapter did not run, ran with other settings, or there is no run
+        folder), train it now: later chapters compare against earlier ones without retraining."""
+        return recall_or_record(
+            chapter, self.TASK, name, {**self.settings, **model_settings},
+            lambda: self.result(chapter, self.train(build, name), **model_settings),
+            self.run_folder)

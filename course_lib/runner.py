@@ -10,38 +10,46 @@ that ``jupyter-book build`` can render it. ``book/`` itself is only rewritten in
 
 from __future__ import annotations
 
+import graphlib
 import json
 import multiprocessing
 import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import yaml
 
-from course_lib._files import atomic_write_text
-from course_lib import results
+from course_lib import execution_cache, results
 from course_lib._checks import check_positive_int
-from course_lib.results import RUN_DIR_ENV
+from course_lib._files import atomic_write_text
+from course_lib.results import COMMITTED_RUN, RUN_FOLDER_PARAMETER
 
 BOOK_DIR = "book"
 PROFILES_FILE = "profiles.yml"
+TIMINGS_FILE = "timings.json"  # in a run folder (and the committed one): each chapter's seconds
 _PAPERMILL_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
 
 
-class ChapterFailed(RuntimeError):
-    """A chapter raised while executing; its partly executed notebook is kept."""
+LOGS_DIR = "logs"  # in a run folder: each chapter's kernel log (TensorFlow's, Jupyter's)
+CELL_TIMEOUT = {"quick": 900}  # seconds a cell may run per profile; other profiles: no limit
 
-    def __init__(self, chapter: str, cell: int | None, error: str, notebook: Path):
-        self.chapter, self.cell, self.error, self.notebook = chapter, cell, error, notebook
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing; its partly executed notebook and its log are kept."""
+
+    def __init__(self, chapter: str, cell: int | None, error: str, notebook: Path,
+                 log: Path | None = None):
+        self.chapter, self.cell, self.error, self.notebook, self.log = chapter, cell, error, notebook, log
         where = f"cell {cell}" if cell is not None else "start-up"
         super().__init__(
             f"Chapter {chapter!r} failed at {where}: {error}\n"
             f"The notebook executed so far is kept at {notebook}"
+            + (f"\nThe kernel's log is at {log}" if log else "")
         )
 
 
@@ -49,7 +57,8 @@ class ChapterFailed(RuntimeError):
 class RunReport:
     profile: str
     run_dir: Path
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # chapters executed in this run
+    reused: list[str] = field(default_factory=list)  # chapters whose inputs had not changed
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -90,6 +99,13 @@ def load_profiles(root: Path) -> dict[str, dict[str, dict]]:
     return {name: (chapters or {}) for name, chapters in profiles.items()}
 
 
+def declared_parameters(root: Path, chapter: str) -> dict[str, dict]:
+    """The parameters a chapter's ``parameters`` cell declares, as papermill sees them."""
+    import papermill
+
+    return papermill.inspect_notebook(str(root / BOOK_DIR / f"{chapter}.ipynb"))
+
+
 def plan_run(
     root: Path,
     profile: str,
@@ -98,11 +114,13 @@ def plan_run(
 ) -> list[tuple[str, dict]]:
     """Validate a run before anything executes: (chapter, parameters) in book order.
 
-    Unknown profile, chapter or parameter names, and values of the wrong type, raise a
-    ``ValueError`` listing the valid choices, so a long run cannot fail on a typo.
+    A profile must name only parameters its chapters declare. An override (``-p NAME=VALUE``)
+    applies to every selected chapter that declares ``NAME`` and skips the others, so that
+    ``-p seed=1`` reseeds a whole-book run; a name no selected chapter declares is refused.
+    Unknown profile, chapter or parameter names, values of the wrong type, and the reserved
+    ``run_folder``, raise a ``ValueError`` listing the valid choices, so a long run cannot fail
+    on a typo.
     """
-    import papermill
-
     profiles = load_profiles(root)
     if profile not in profiles:
         raise ValueError(f"Unknown profile. Received: profile={profile!r}. Valid: {sorted(profiles)}")
@@ -117,25 +135,54 @@ def plan_run(
     bad = [name for name in selected if name not in known]
     if bad or not selected:
         raise ValueError(f"Unknown chapters. Received: chapters={selected}. Valid: {known}")
-    plan = []
+    overrides = dict(overrides or {})
+    plan, taken = [], set()
     for name in (chapter for chapter in known if chapter in selected):
-        parameters = {**profiles[profile].get(name, {}), **(overrides or {})}
-        declared = papermill.inspect_notebook(str(root / BOOK_DIR / f"{name}.ipynb"))
-        for key, value in parameters.items():
+        declared = declared_parameters(root, name)
+        profile_parameters = profiles[profile].get(name, {})
+        for key, value in profile_parameters.items():
             if key not in declared:
                 raise ValueError(
                     f"Chapter {name!r} has no parameter {key!r}. Received: {key}={value!r}. "
                     f"Valid: {sorted(declared)}"
                 )
-            expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
-            wrong_bool = isinstance(value, bool) and bool not in (expected or (bool,))
-            if expected and (not isinstance(value, expected) or wrong_bool):
-                raise ValueError(
-                    f"Chapter {name!r} parameter `{key}` must be of type "
-                    f"{declared[key]['inferred_type_name']}. Received: {key}={value!r}"
-                )
+        applied = {key: value for key, value in overrides.items() if key in declared}
+        taken.update(applied)
+        parameters = {**profile_parameters, **applied}
+        for key, value in parameters.items():
+            _check_parameter(name, key, value, declared)
         plan.append((name, parameters))
+    unused = sorted(set(overrides) - taken)
+    if unused:
+        choices = sorted({key for name, _ in plan for key in declared_parameters(root, name)}
+                         - {RUN_FOLDER_PARAMETER})
+        raise ValueError(
+            f"No selected chapter has a parameter {unused[0]!r}. "
+            f"Received: {unused[0]}={overrides[unused[0]]!r}. Valid: {choices}"
+        )
     return plan
+
+
+def _check_parameter(chapter: str, key: str, value: object, declared: Mapping[str, dict]) -> None:
+    if key == RUN_FOLDER_PARAMETER:
+        raise ValueError(
+            f"`{RUN_FOLDER_PARAMETER}` is reserved: the runner sets it to the run folder. "
+            f"Received: {key}={value!r} for chapter {chapter!r}. Use --run-dir to choose the folder."
+        )
+    expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
+    wrong_bool = isinstance(value, bool) and bool not in (expected or (bool,))
+    if expected and (not isinstance(value, expected) or wrong_bool):
+        raise ValueError(
+            f"Chapter {chapter!r} parameter `{key}` must be of type "
+            f"{declared[key]['inferred_type_name']}. Received: {key}={value!r}"
+        )
+
+
+def chapters_without(plan: Iterable[tuple[str, dict]], overrides: Mapping[str, object]) -> dict[str, list[str]]:
+    """For each override, the planned chapters that do not take it (a whole-book ``-p seed=1``
+    leaves the comparison chapter, which trains nothing, as it is)."""
+    plan = list(plan)
+    return {key: [name for name, parameters in plan if key not in parameters] for key in overrides}
 
 
 def _chapter_metadata(root: Path, name: str) -> dict:
@@ -143,9 +190,11 @@ def _chapter_metadata(root: Path, name: str) -> dict:
 
 
 def expected_seconds(root: Path, chapters: Iterable[str]) -> dict[str, float]:
-    """Each chapter's duration in the run that produced its committed outputs (stored by the
-    refresh in its metadata, ``course_lib.seconds``), to schedule a first run well."""
-    return {name: float(_chapter_metadata(root, name).get("seconds", 0.0)) for name in chapters}
+    """Each chapter's duration in the run that produced its committed outputs (the refresh
+    keeps them in ``book/recorded_run/timings.json``), to schedule a first run well."""
+    path = root / BOOK_DIR / COMMITTED_RUN / TIMINGS_FILE
+    committed = json.loads(path.read_text()) if path.is_file() else {}
+    return {name: float(committed.get(name, 0.0)) for name in chapters}
 
 
 def chapter_dependencies(root: Path, chapters: Iterable[str]) -> dict[str, set[str]]:
@@ -182,18 +231,63 @@ def longest_remaining_seconds(needs: Mapping[str, set[str]], seconds: Mapping[st
     return {name: chain(name) for name in needs}
 
 
-def _execute_chapter(source: str, output: str, parameters: dict) -> tuple[int | None, str] | None:
-    """Run one chapter in a worker process; return ``(cell, error)`` on failure, else None."""
+def chapter_order(needs: Mapping[str, set[str]]) -> graphlib.TopologicalSorter:
+    """The dependency graph, checked for cycles: a cycle is refused, never waited on."""
+    order = graphlib.TopologicalSorter(needs)
+    try:
+        order.prepare()
+    except graphlib.CycleError as exc:
+        raise ValueError(f"Chapters wait on each other in a cycle: {sorted(set(exc.args[1]))}. "
+                         "Check their `course_lib.after` metadata.") from None
+    return order
+
+
+def _execute_chapter(source: str, output: str, parameters: dict, log: str,
+                     cell_timeout: int | None) -> tuple[int | None, str] | None:
+    """Run one chapter in a worker process; return ``(cell, error)`` on failure, else None.
+
+    The worker's standard streams, which the kernel inherits, go to the chapter's log file:
+    TensorFlow's C++ log and Jupyter's warnings stay out of the reader's console.
+    """
     import papermill
 
+    with open(log, "w") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
     try:
         papermill.execute_notebook(source, output, parameters=parameters, kernel_name="python3",
-                                   cwd=str(Path(output).parent), progress_bar=False)
+                                   cwd=str(Path(output).parent), progress_bar=False,
+                                   execution_timeout=cell_timeout)
     except papermill.PapermillExecutionError as exc:
         return exc.exec_count, f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel death, missing kernel, ...
-        return None, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # kernel death, a cell past its timeout, a missing kernel, ...
+        return _running_cell(Path(output)), f"{type(exc).__name__}: {exc}"
     return None
+
+
+def _running_cell(output: Path) -> int | None:
+    """The number (among code cells) of the cell papermill was running when a chapter stopped
+    without a Python error (a timeout, a dead kernel): the last one that was started."""
+    try:
+        notebook = nbformat.read(output, as_version=4)
+    except Exception:  # not written yet, or half-written
+        return None
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    started = [number for number, cell in enumerate(code, start=1)
+               if cell.metadata.get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+def _progress(output: Path) -> str:
+    """``cell k/n`` for a chapter being executed, from the notebook papermill saves as it goes."""
+    try:
+        cells = json.loads(output.read_text())["cells"]
+    except Exception:  # not written yet, or being written
+        return ""
+    code = [cell for cell in cells if cell["cell_type"] == "code"]
+    done = sum(cell.get("metadata", {}).get("papermill", {}).get("status") == "completed"
+               for cell in code)
+    return f" (cell {min(done + 1, len(code))}/{len(code)})" if code else ""
 
 
 def run_book(
@@ -204,80 +298,137 @@ def run_book(
     overrides: Mapping[str, object] | None = None,
     run_dir: str | os.PathLike | None = None,
     refresh: bool = False,
+    force: bool = False,
     progress: bool = True,
     jobs: int = 1,
+    cell_timeout: int | None = None,
 ) -> RunReport:
     """Execute chapters into ``run_dir`` (default ``_build/runs/<profile>``).
 
-    ``jobs`` chapters run at once, each in its own kernel, as soon as the chapters they declare
-    they reuse have finished (see :func:`chapter_dependencies`), longest remaining chain first
-    (see :func:`longest_remaining_seconds`). Small models leave part of a second core idle, so
-    two jobs finish the book sooner on a laptop; figures do not change, but measured seconds
-    per epoch rise.
+    Three steps: *plan* (:func:`plan_run` validates every name and type), *order*
+    (:func:`chapter_order`: a chapter starts once the chapters whose results it reuses are
+    done, longest remaining chain first, see :func:`longest_remaining_seconds`), *execute*
+    (``jobs`` chapters at once, each in its own kernel). Small models leave part of a second
+    core idle, so two jobs finish the book sooner on a laptop; figures do not change, but
+    measured seconds per epoch rise.
 
-    With ``refresh=True`` each chapter that succeeds also replaces its source in ``book/``
-    (papermill's run metadata stripped), which is how committed outputs are produced.
-    A failing chapter stops the run with :class:`ChapterFailed` once the chapters already
-    running have finished; what ran is kept.
+    A chapter whose inputs have not changed since it was last executed in ``run_dir`` is
+    reused, not executed (see :mod:`course_lib.execution_cache`); ``force=True`` executes
+    everything. With ``refresh=True`` every chapter executes and also replaces its source in
+    ``book/``, which is how committed outputs are produced. ``cell_timeout`` (seconds, default
+    per profile in ``CELL_TIMEOUT``) fails a hung cell. A failing chapter stops the run with
+    :class:`ChapterFailed` once the chapters already running have finished; what ran is kept.
     """
-    from tqdm.auto import tqdm
-
     check_positive_int(jobs=jobs)
     root = find_root(root)
-    plan = plan_run(root, profile, chapters, overrides)
-    needs = chapter_dependencies(root, [name for name, _ in plan])
-    run_dir = Path(run_dir) if run_dir else root / "_build" / "runs" / profile
+    plan = dict(plan_run(root, profile, chapters, overrides))
+    needs = chapter_dependencies(root, plan)
+    order = chapter_order(needs)
+    run_dir = (Path(run_dir) if run_dir else root / "_build" / "runs" / profile).resolve()
     stage_sources(root, run_dir)
+    (run_dir / LOGS_DIR).mkdir(exist_ok=True)
+    timings_path = run_dir / TIMINGS_FILE
+    timings = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
+    remaining = longest_remaining_seconds(needs, {**expected_seconds(root, needs), **timings})
+    if cell_timeout is None:
+        cell_timeout = CELL_TIMEOUT.get(profile)
+    library, data_home = execution_cache.library_digest(), execution_cache.data_home_listing()
     report = RunReport(profile, run_dir)
-    timings_path = run_dir / "timings.json"
-    previous = json.loads(timings_path.read_text()) if timings_path.is_file() else {}
-    bar = tqdm(total=len(plan), desc=f"profile {profile}", unit="chapter", disable=not progress)
-    previous_run_dir = os.environ.get(RUN_DIR_ENV)
-    os.environ[RUN_DIR_ENV] = str(run_dir.resolve())  # the kernels inherit it: results land here
-    remaining = longest_remaining_seconds(needs, {**expected_seconds(root, needs), **previous})
-    pending, running, finished = dict(plan), {}, set()
+    ready: list[str] = []
+    running: dict[Future, tuple[str, str, float]] = {}
     failure = None
+
+    reads = chapter_dependencies(root, list_chapters(root))  # whether in this run or not
+
+    def key_of(name: str) -> str:
+        dependencies = {other: execution_cache.file_sha256(run_dir / "results" / f"{other}.json")
+                        for other in reads[name]}
+        return execution_cache.chapter_key(root / BOOK_DIR / f"{name}.ipynb", plan[name],
+                                           dependencies, library=library, data_home=data_home)
+
+    bar = _progress_bar(len(plan), profile, progress)
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            while running or (pending and failure is None):
-                ready = [n for n in pending if needs[n] <= finished] if failure is None else []
+            while order.is_active() and (failure is None or running):
+                ready.extend(order.get_ready() if failure is None else ())
                 for name in sorted(ready, key=lambda n: -remaining[n]):  # stable: book order on ties
-                    if len(running) == jobs:
+                    if failure is not None:
                         break
-                    output = run_dir / BOOK_DIR / f"{name}.ipynb"
-                    results.forget(name, run_dir)
-                    future = pool.submit(_execute_chapter, str(root / BOOK_DIR / f"{name}.ipynb"),
-                                         str(output), pending.pop(name))
-                    running[future] = (name, output, time.perf_counter())
+                    key, output = key_of(name), run_dir / BOOK_DIR / f"{name}.ipynb"
+                    if not (force or refresh) and execution_cache.is_fresh(
+                            run_dir, name, key, output, run_dir / "results" / f"{name}.json"):
+                        ready.remove(name)
+                        report.reused.append(name)
+                        order.done(name)
+                        bar.update()
+                        continue
+                    if len(running) == jobs:
+                        continue
+                    ready.remove(name)
+                    running[_submit(pool, root, run_dir, name, plan[name], cell_timeout)] = (
+                        name, key, time.perf_counter())
                 if not running:
-                    raise ValueError(f"Chapters wait on each other in a cycle: {sorted(pending)}. "
-                                     "Check their `course_lib.after` metadata.")
-                bar.set_postfix_str(" ".join(name for name, _, _ in running.values()))
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    continue  # all that was ready was reused (or the run stopped): go on
+                done = _wait(running, bar, run_dir)
                 for future in done:
-                    name, output, started = running.pop(future)
+                    name, key, started = running.pop(future)
+                    output = run_dir / BOOK_DIR / f"{name}.ipynb"
                     error = future.result()
                     if error is not None:
-                        failure = failure or ChapterFailed(name, error[0], error[1], output)
+                        failure = failure or ChapterFailed(
+                            name, error[0], error[1], output, run_dir / LOGS_DIR / f"{name}.log")
                         continue
                     report.seconds[name] = round(time.perf_counter() - started, 2)
-                    tidy_notebook(output, seconds=report.seconds[name])
+                    tidy_notebook(output)
+                    timings[name] = report.seconds[name]
+                    atomic_write_text(timings_path, json.dumps(timings, indent=2, sort_keys=True))
+                    execution_cache.remember(run_dir, name, key, output,
+                                             run_dir / "results" / f"{name}.json")
                     if refresh:
-                        _atomic_copy(output, root / BOOK_DIR / f"{name}.ipynb")
-                    previous.update(report.seconds)
-                    atomic_write_text(timings_path, json.dumps(previous, indent=2, sort_keys=True))
-                    finished.add(name)
+                        commit_chapter(root, run_dir, name, report.seconds[name])
+                    order.done(name)
                     bar.update()
     finally:
         bar.close()
-        if previous_run_dir is None:
-            os.environ.pop(RUN_DIR_ENV, None)
-        else:
-            os.environ[RUN_DIR_ENV] = previous_run_dir
     if failure is not None:
         raise failure
-    report.seconds = {name: report.seconds[name] for name, _ in plan if name in report.seconds}
+    report.seconds = {name: report.seconds[name] for name in plan if name in report.seconds}
+    report.reused = [name for name in plan if name in report.reused]
     return report
+
+
+def _progress_bar(total: int, profile: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"profile {profile}", unit="chapter", disable=not enabled,
+                bar_format="{desc}: {n_fmt}/{total_fmt} chapters [{elapsed}] {postfix}")
+
+
+def _submit(pool: ProcessPoolExecutor, root: Path, run_dir: Path, name: str, parameters: dict,
+            cell_timeout: int | None) -> Future:
+    """Start one chapter: forget what it recorded and produced before, hand it the run folder."""
+    results.forget(name, run_dir)
+    execution_cache.forget(run_dir, name)
+    if RUN_FOLDER_PARAMETER in declared_parameters(root, name):
+        parameters = {**parameters, RUN_FOLDER_PARAMETER: str(run_dir)}
+    return pool.submit(_execute_chapter, str(root / BOOK_DIR / f"{name}.ipynb"),
+                       str(run_dir / BOOK_DIR / f"{name}.ipynb"), parameters,
+                       str(run_dir / LOGS_DIR / f"{name}.log"), cell_timeout)
+
+
+def _wait(running: Mapping[Future, tuple[str, str, float]], bar, run_dir: Path) -> set[Future]:
+    """Wait for a chapter to finish, refreshing the progress line (chapters running, and the
+    cell each is at) every second."""
+    shown = None
+    while True:
+        line = "running: " + ", ".join(name + _progress(run_dir / BOOK_DIR / f"{name}.ipynb")
+                                       for name, _, _ in running.values())
+        if line != shown:  # redraw only on change: a log file gets a line per cell, not per second
+            bar.set_postfix_str(line)
+            shown = line
+        done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+        if done:
+            return done
 
 
 def stage_sources(root: Path, run_dir: Path) -> None:
@@ -292,21 +443,54 @@ def stage_sources(root: Path, run_dir: Path) -> None:
             shutil.copy2(path, target)
 
 
-def tidy_notebook(path: Path, seconds: float | None = None) -> None:
-    """Drop papermill's per-run metadata, fold injected parameters into a hidden cell, and keep
-    the chapter's wall time (whole seconds) as a scheduling hint for later runs."""
+def tidy_notebook(path: Path) -> None:
+    """Drop papermill's per-run metadata and TensorFlow's start-up noise on stderr, and fold
+    injected parameters into a hidden cell, so a refresh changes only what the run changed."""
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("papermill", None)
-    if seconds is not None:
-        notebook.metadata.setdefault("course_lib", {})["seconds"] = round(seconds)
+    notebook.metadata.get("course_lib", {}).pop("seconds", None)
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "hide-cell" not in tags:
             tags.append("hide-cell")
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
     atomic_write_text(path, nbformat.writes(notebook) + "\n")
 
 
-def _atomic_copy(source: Path, target: Path) -> None:
-    atomic_write_text(target, source.read_text(encoding="utf-8"))
+def without_injected_parameters(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as a reader downloads it: no cell of injected parameters (it would carry
+    the run folder, a path on the machine that ran it, into every later execution), execution
+    counts numbered from 1 again."""
+    notebook.cells = [cell for cell in notebook.cells
+                      if "injected-parameters" not in cell.metadata.get("tags", [])]
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        cell.execution_count = number
+        for output in cell.outputs:
+            if output.output_type == "execute_result":
+                output.execution_count = number
+    return notebook
+
+
+def commit_chapter(root: Path, run_dir: Path, name: str, seconds: float) -> None:
+    """Refresh mode: the executed chapter replaces its source in ``book/``; in the committed
+    run folder ``book/recorded_run/``, its recorded results replace the ones the comparison
+    chapter reads outside a run, and its wall time joins the timings (the scheduling hint for
+    later runs)."""
+    notebook = nbformat.read(run_dir / BOOK_DIR / f"{name}.ipynb", as_version=4)
+    atomic_write_text(root / BOOK_DIR / f"{name}.ipynb",
+                      nbformat.writes(without_injected_parameters(notebook)) + "\n")
+    recorded = run_dir / "results" / f"{name}.json"
+    committed_run = root / BOOK_DIR / COMMITTED_RUN
+    committed = committed_run / "results" / f"{name}.json"
+    if recorded.is_file():
+        atomic_write_text(committed, recorded.read_text())
+    else:
+        committed.unlink(missing_ok=True)
+    timings = committed_run / TIMINGS_FILE
+    known = json.loads(timings.read_text()) if timings.is_file() else {}
+    known[name] = round(seconds)
+    atomic_write_text(timings, json.dumps(known, indent=2, sort_keys=True) + "\n")

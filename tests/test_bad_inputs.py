@@ -79,8 +79,8 @@ CASES = {
     "train, NaN in x": (lambda: _train_dense(np.full((4, 2, 1), np.nan), np.zeros(4)), r"`x` must hold finite numbers.*Received: 8 non-finite values in x of shape \(4, 2, 1\)"),
     "train, inf in y": (lambda: _train_dense(np.zeros((4, 2, 1)), np.array([0, np.inf, 0, 0])), r"`y` must hold finite numbers.*Received: 1 non-finite values"),
     # results and the comparison
-    "record, task": (lambda: results.record(results.Result("c", "m", "speech", "x", 1.0, 1, 1.0, "s")), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
-    "record, NaN value": (lambda: results.record(results.Result("c", "m", "reviews", "x", float("nan"), 1, 1.0, "s")), r"`value` must be a finite number. Received: value=nan"),
+    "record, task": (lambda: results.record(results.Result("c", "m", "speech", "x", 1.0, 1, 1.0, "s"), ""), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
+    "record, NaN value": (lambda: results.record(results.Result("c", "m", "reviews", "x", float("nan"), 1, 1.0, "s"), ""), r"`value` must be a finite number. Received: value=nan"),
     "from_run, task": (lambda: results.from_run("c", None, task="speech", source="s", settings={}), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
     "comparison rows, task": (lambda: comparison.rows([], "speech"), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
     # datasets

@@ -12,9 +12,8 @@ SMALL = dict(source="sample", station="LGA", lookback=24, step=2, delay=6, batch
 
 
 @pytest.fixture
-def task(tmp_path, monkeypatch):
-    monkeypatch.setenv(results.RUN_DIR_ENV, str(tmp_path))
-    return weather_task(**SMALL)
+def task(tmp_path):
+    return weather_task(**SMALL, run_folder=str(tmp_path))
 
 
 def test_the_task_normalises_with_training_rows_and_reports_degrees(task):
@@ -43,11 +42,13 @@ def test_a_recorded_result_is_reused_instead_of_retrained(task):
     first = task.reuse_or_train("07_forecasting", "GRU", build)
     again = task.reuse_or_train("07_forecasting", "GRU", build)
     assert len(built) == 1 and again == first
-    other = weather_task(**{**SMALL, "lookback": 36})  # other settings: not comparable, retrained
-    other.reuse_or_train("07_forecasting", "GRU", build)
+    other = weather_task(**{**SMALL, "lookback": 36}, run_folder=task.run_folder)
+    other.reuse_or_train("07_forecasting", "GRU", build)  # other settings: retrained
     assert len(built) == 2
+    task.reuse_or_train("07_forecasting", "GRU", build, units=8)  # another model size too
+    assert len(built) == 3
     baseline = task.record_baseline("07_forecasting")
-    names = {r.model for r in results.load_results()}
+    names = {r.model for r in results.load_results(task.run_folder)}
     assert names == {"GRU", "naive baseline"} and baseline.value == pytest.approx(task.naive_mae())
 
 

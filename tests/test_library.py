@@ -69,34 +69,68 @@ def _result(model="LSTM", value=0.8, chapter="05_lstm", settings=None):
                           settings=settings or {"maxlen": 100})
 
 
-def test_results_are_recorded_per_chapter_and_replaced_per_model(tmp_path):
+def test_results_are_recorded_per_chapter_and_replaced_only_by_the_same_experiment(tmp_path):
     results.record(_result(value=0.7), tmp_path)
     results.record(_result(model="GRU"), tmp_path)
-    results.record(_result(value=0.9), tmp_path)
+    results.record(_result(value=0.9), tmp_path)  # same chapter, task, model, settings: replaces
     stored = json.loads((tmp_path / "results" / "05_lstm.json").read_text())
     assert sorted((item["model"], item["value"]) for item in stored) == [("GRU", 0.8), ("LSTM", 0.9)]
     assert [r.model for r in results.load_results(tmp_path)] == ["GRU", "LSTM"]
     assert not list((tmp_path / "results").glob("*.tmp"))
 
 
+def test_one_model_name_on_two_tasks_keeps_both_results(tmp_path):
+    """Chapter 11 trains a "Conv1D" on the reviews and another on the weather: both must reach
+    the comparison page."""
+    from course_lib.comparison import rows
+
+    reviews = _result(model="Conv1D", chapter="11_conv1d")
+    weather = results.Result(**{**reviews.__dict__, "task": "weather", "metric": "val_mae_degC",
+                                "value": 3.4})
+    results.record(reviews, tmp_path)
+    results.record(weather, tmp_path)
+    recorded = results.load_results(tmp_path)
+    assert [(r.task, r.value) for r in recorded] == [("reviews", 0.8), ("weather", 3.4)]
+    assert [r.model for r in rows(recorded, "reviews")] == ["Conv1D"]
+    assert [r.model for r in rows(recorded, "weather")] == ["Conv1D"]
+
+
+def test_other_settings_are_another_experiment_and_kept_beside(tmp_path):
+    results.record(_result(settings={"units": 32}), tmp_path)
+    results.record(_result(value=0.6, settings={"units": 64}), tmp_path)
+    assert sorted(r.value for r in results.load_results(tmp_path)) == [0.6, 0.8]
+
+
 def test_recall_needs_equal_settings_and_otherwise_computes(tmp_path):
     results.record(_result(settings={"maxlen": 100}), tmp_path)
-    assert results.recall("05_lstm", "LSTM", {"maxlen": 100}, tmp_path).value == 0.8
-    assert results.recall("05_lstm", "LSTM", {"maxlen": 500}, tmp_path) is None
-    computed = results.recall_or_record("05_lstm", "LSTM", {"maxlen": 500},
-                                        lambda: _result(value=0.6, settings={"maxlen": 500}), tmp_path)
+    assert results.recall("05_lstm", "reviews", "LSTM", {"maxlen": 100}, tmp_path).value == 0.8
+    assert results.recall("05_lstm", "reviews", "LSTM", {"maxlen": 500}, tmp_path) is None
+    assert results.recall("05_lstm", "weather", "LSTM", {"maxlen": 100}, tmp_path) is None
+    computed = results.recall_or_record("05_lstm", "reviews", "LSTM", {"maxlen": 500},
+                                        lambda: _result(value=0.6, settings={"maxlen": 500}),
+                                        tmp_path)
     assert computed.value == 0.6
-    # the chapter's own figure (other settings) is kept, not replaced by the variant
-    assert results.recall("05_lstm", "LSTM", {"maxlen": 100}, tmp_path).value == 0.8
-    assert results.recall("05_lstm", "LSTM", {"maxlen": 500}, tmp_path) is None
-    fresh = results.recall_or_record("05_lstm", "GRU", {"maxlen": 500},
-                                     lambda: _result(model="GRU", value=0.7, settings={"maxlen": 500}), tmp_path)
-    assert results.recall("05_lstm", "GRU", {"maxlen": 500}, tmp_path) == fresh  # nothing there: recorded
+    # the chapter's own experiment is kept, and another chapter's variant is not added to it
+    assert results.recall("05_lstm", "reviews", "LSTM", {"maxlen": 100}, tmp_path).value == 0.8
+    assert results.recall("05_lstm", "reviews", "LSTM", {"maxlen": 500}, tmp_path) is None
+    fresh = results.recall_or_record("05_lstm", "reviews", "GRU", {"maxlen": 500},
+                                     lambda: _result(model="GRU", value=0.7,
+                                                     settings={"maxlen": 500}), tmp_path)
+    # nothing there: recorded for the chapters that come later in the run
+    assert results.recall("05_lstm", "reviews", "GRU", {"maxlen": 500}, tmp_path) == fresh
 
 
-def test_run_dir_follows_the_runner(monkeypatch, tmp_path):
-    monkeypatch.setenv("COURSE_LIB_RUN_DIR", str(tmp_path))
-    assert results.run_dir() == tmp_path
+@pytest.mark.parametrize("run_folder", ["", None])
+def test_without_a_run_folder_nothing_is_recorded_or_recalled(run_folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert results.record(_result(), run_folder) is None
+    calls = []
+    value = results.recall_or_record("05_lstm", "reviews", "LSTM", {"maxlen": 100},
+                                     lambda: calls.append(1) or _result(), run_folder)
+    again = results.recall_or_record("05_lstm", "reviews", "LSTM", {"maxlen": 100},
+                                     lambda: calls.append(1) or _result(), run_folder)
+    assert value == again and len(calls) == 2  # computed each time, never recalled
+    assert not any(tmp_path.rglob("*.json"))  # and nothing written anywhere
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -75,3 +75,60 @@ def test_notebook_follows_the_book_rules(path):
         if "glue(" in cell.source:
             assert "nbval-ignore-output" in cell.metadata.get("tags", []), "glue cells are not compared"
     assert not any("injected-parameters" in c.metadata.get("tags", []) for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebooks_carry_no_console_noise_or_run_timing(path):
+    notebook = nbformat.read(path, as_version=4)
+    stderr = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+              if o.get("name") == "stderr"]
+    assert not stderr, "TensorFlow's start-up log belongs to no reader (make refresh strips it)"
+    assert "seconds" not in notebook.metadata.get("course_lib", {})  # book/recorded_run/timings.json has it
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_chapter_that_records_results_takes_the_run_folder_as_its_parameter(path):
+    import papermill
+
+    notebook = nbformat.read(path, as_version=4)
+    code = "\n".join(c.source for c in notebook.cells[1:] if c.cell_type == "code")
+    records = any(name in code for name in ("review_task(", "weather_task(", "results."))
+    declared = papermill.inspect_notebook(str(path))
+    assert records == ("run_folder" in declared)
+    if records:
+        assert "run_folder" in code.replace("run_folder: str", ""), "declared but never passed on"
+    assert "COURSE_LIB_RUN_DIR" not in code and "interactive" not in code
+
+
+def test_both_convnets_of_chapter_11_reach_the_comparison_page():
+    from course_lib import results
+    from course_lib.comparison import rows
+
+    recorded = results.load_results(ROOT / "book" / results.COMMITTED_RUN)
+    for task in ("reviews", "weather"):
+        assert ("11_conv1d", "Conv1D") in {(r.chapter, r.model) for r in rows(recorded, task)}
+    page = nbformat.read(ROOT / "book" / "13_comparison.ipynb", as_version=4)
+    tables = [o["text"] for c in page.cells if c.cell_type == "code" for o in c.outputs
+              if o.get("name") == "stdout" and "parameters" in o.get("text", "")]
+    assert len(tables) == 2 and all("Conv1D (ch. 11)" in table for table in tables)
+
+
+def test_nbval_checks_the_chapters_on_another_kernel_path_than_the_refresh():
+    """`make refresh` writes outputs with TensorFlow's default kernels; `make nbval` must
+    re-execute with oneDNN off and one thread, so a round-off-dependent output fails here."""
+    makefile = (ROOT / "Makefile").read_text()
+    nbval = re.search(r"^nbval:.*\n\t(.+)$", makefile, flags=re.M).group(1)
+    assert nbval.startswith("$(OTHER_KERNEL_PATH) ")
+    other_path = re.search(r"^OTHER_KERNEL_PATH := (.+(?:\\\n.+)*)", makefile, flags=re.M).group(1)
+    assert "TF_ENABLE_ONEDNN_OPTS=0" in other_path and "TF_NUM_INTRAOP_THREADS=1" in other_path
+    refresh = re.search(r"^refresh:.*\n\t(.+)$", makefile, flags=re.M).group(1)
+    assert "ONEDNN" not in refresh
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glued_values_are_pasted_as_text(path):
+    """`{glue:}` pastes a value's repr, so a glued string reads 'beats' with its quotes in the
+    book; `{glue:text}` pastes the value itself."""
+    notebook = nbformat.read(path, as_version=4)
+    prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "{glue:}`" not in prose

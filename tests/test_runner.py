@@ -35,7 +35,12 @@ def test_quick_profile_overrides_nothing():
     (dict(profile="quick", chapters=["99_nope"]), r"Unknown chapters. Received: chapters=\['99_nope'\]. Valid: \['01_recap'"),
     (dict(profile="quick", chapters=[]), r"Unknown chapters. Received: chapters=\[\]"),
     (dict(profile="quick", overrides={"epochz": 3}),
-     r"Chapter '01_recap' has no parameter 'epochz'. Received: epochz=3. Valid: \[.*'units'"),
+     r"No selected chapter has a parameter 'epochz'. Received: epochz=3. Valid: \[.*'units'"),
+    (dict(profile="quick", chapters=["01_recap"], overrides={"epochs": 3}),
+     r"No selected chapter has a parameter 'epochs'. Received: epochs=3. Valid: \['batch_size'"),
+    (dict(profile="quick", overrides={"run_folder": "/tmp/elsewhere"}),
+     r"`run_folder` is reserved: the runner sets it to the run folder. Received: "
+     r"run_folder='/tmp/elsewhere'"),
     (dict(profile="quick", overrides={"units": "many"}),
      r"parameter `units` must be of type int. Received: units='many'"),
     (dict(profile="quick", overrides={"units": True}),
@@ -44,6 +49,15 @@ def test_quick_profile_overrides_nothing():
 def test_bad_names_and_types_are_refused_before_running(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plan_run(ROOT, **kwargs)
+
+
+def test_an_override_applies_to_every_chapter_that_declares_it():
+    from course_lib.runner import chapters_without
+
+    plan = plan_run(ROOT, "quick", overrides={"seed": 1})
+    seeded = [name for name, parameters in plan if parameters.get("seed") == 1]
+    assert "07_forecasting" in seeded and "01_recap" in seeded
+    assert chapters_without(plan, {"seed": 1})["seed"] == ["13_comparison", "errata"]
 
 
 def test_find_root_outside_the_book_is_a_clear_error(tmp_path):
@@ -64,10 +78,10 @@ def test_run_writes_executed_notebooks_and_timings_without_touching_book(tmp_pat
     root = _copy_book(tmp_path)
     source = root / "book" / "01_recap.ipynb"
     before = source.read_bytes()
-    environment_before = os.environ.get("COURSE_LIB_RUN_DIR")
+    environment_before = dict(os.environ)
     report = run_book(root, "quick", ["01_recap"], overrides={"units": 5}, progress=False)
     assert source.read_bytes() == before
-    assert os.environ.get("COURSE_LIB_RUN_DIR") == environment_before  # no leak into later work
+    assert dict(os.environ) == environment_before  # the run folder reaches chapters as a parameter
     run_dir = root / "_build" / "runs" / "quick"
     assert report.run_dir == run_dir
     timings = json.loads((run_dir / "timings.json").read_text())
@@ -78,7 +92,7 @@ def test_run_writes_executed_notebooks_and_timings_without_touching_book(tmp_pat
     assert "hide-cell" in injected[0].metadata.tags  # no clutter in the HTML
     assert "papermill" not in executed.metadata
     text = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert "parameters: 5 * (3 + 5 + 1) == 45".split(":")[0] in text and "45" in text
+    assert "parameters: 45 expected: 45" in text  # 5 units on 3 features: 5 * (3 + 5 + 1)
     assert (run_dir / "_toc.yml").is_file() and (run_dir / "book" / "intro.md").is_file()
 
 
@@ -86,12 +100,12 @@ def test_a_failing_chapter_stops_the_run_and_keeps_its_partial_notebook(tmp_path
     from course_lib import results
 
     root = _copy_book(tmp_path)
-    for name, seconds in (("01_recap", 30), ("errata", 20), ("02_tokenization", 10)):  # run in this order
-        notebook = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
-        notebook.metadata.setdefault("course_lib", {})["seconds"] = seconds
-        if name == "errata":
-            notebook.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"))
-        nbformat.write(notebook, root / "book" / f"{name}.ipynb")
+    order = {"01_recap": 30, "errata": 20, "02_tokenization": 10}  # longest first: this order
+    (root / "book" / "recorded_run" / "timings.json").parent.mkdir(parents=True, exist_ok=True)
+    (root / "book" / "recorded_run" / "timings.json").write_text(json.dumps(order))
+    notebook = nbformat.read(root / "book" / "errata.ipynb", as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('broken on purpose')"))
+    nbformat.write(notebook, root / "book" / "errata.ipynb")
     run_dir = root / "_build" / "runs" / "quick"
     with pytest.raises(ChapterFailed, match=r"Chapter 'errata' failed at cell \d+: RuntimeError: broken on purpose") as failure:
         run_book(root, "quick", ["01_recap", "02_tokenization", "errata"], progress=False)
@@ -101,8 +115,8 @@ def test_a_failing_chapter_stops_the_run_and_keeps_its_partial_notebook(tmp_path
     assert (run_dir / "book" / "01_recap.ipynb").is_file()  # what finished before keeps its outputs
     assert json.loads((run_dir / "timings.json").read_text()).keys() == {"01_recap"}
     assert not (run_dir / "book" / "02_tokenization.ipynb").exists()  # the run stopped there
-    assert not list((run_dir / "results").glob("*.tmp")) if (run_dir / "results").exists() else True
-    assert results.load_results(run_dir) == []  # nothing half-recorded
+    assert not list(run_dir.rglob("*.tmp"))  # nothing half-written
+    assert results.load_results(run_dir) == []
 
 
 def test_refresh_rewrites_book_from_a_successful_run(tmp_path):
@@ -117,6 +131,9 @@ def test_refresh_rewrites_book_from_a_successful_run(tmp_path):
     refreshed = nbformat.read(source, as_version=4)
     assert all(c.execution_count for c in refreshed.cells if c.cell_type == "code")
     assert not any("injected-parameters" in c.metadata.get("tags", []) for c in refreshed.cells)
+    outputs = [o for c in refreshed.cells if c.cell_type == "code" for o in c.outputs]
+    assert outputs and not [o for o in outputs if o.get("name") == "stderr"]  # no TF noise
+    assert "seconds" not in refreshed.metadata.get("course_lib", {})  # timing lives elsewhere
 
 
 def test_cli_reports_bad_names_and_exits_with_2(capsys, monkeypatch):
@@ -124,7 +141,16 @@ def test_cli_reports_bad_names_and_exits_with_2(capsys, monkeypatch):
     assert main(["run", "--profile", "nope"]) == 2
     assert "Unknown profile. Received: profile='nope'" in capsys.readouterr().err
     assert main(["run", "-p", "epochz=1"]) == 2
-    assert "has no parameter 'epochz'" in capsys.readouterr().err
+    assert "No selected chapter has a parameter 'epochz'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["list"], ["run", "--chapter", "01_recap"]])
+def test_cli_outside_the_repository_says_where_to_run_it(command, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(command) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("course-lib: error: No _toc.yml found at or above")
+    assert "Traceback" not in error and error.count("\n") == 1
 
 
 def test_cli_lists_chapters_and_profiles(capsys, monkeypatch):
@@ -134,9 +160,14 @@ def test_cli_lists_chapters_and_profiles(capsys, monkeypatch):
     assert "01_recap" in out and "quick" in out and "full" in out
 
 
-def test_console_script_is_installed():
-    result = subprocess.run([sys.executable, "-m", "course_lib.cli", "--help"], capture_output=True, text=True)
-    assert result.returncode == 0 and "run" in result.stdout
+def test_console_script_and_module_are_installed():
+    from course_lib import __version__
+
+    script = shutil.which("course-lib", path=os.path.dirname(sys.executable))
+    assert script, "the course-lib console script is not installed beside this Python"
+    for command in ([script, "--version"], [sys.executable, "-m", "course_lib", "--version"]):
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0 and result.stdout.strip() == f"course-lib {__version__}"
 
 
 def test_a_rerun_chapter_keeps_no_figures_of_its_previous_run(tmp_path):
@@ -204,22 +235,126 @@ def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp
     from course_lib import results
 
     root = _copy_book(tmp_path)
-    chapters = ["01_recap", "07_forecasting"]
+    chapters = ["01_recap", "09_stacking"]  # 09 trains two recurrent models, shortened here
     runs = [tmp_path / "first", tmp_path / "second"]
     for run_dir in runs:
-        run_book(root, "quick", chapters, run_dir=run_dir, progress=False, jobs=2)
+        run_book(root, "quick", chapters, run_dir=run_dir, progress=False, jobs=2,
+                 overrides={"epochs": 1, "steps_per_epoch": 2})
     for chapter in chapters:
         first, second = (_compared_outputs(run_dir / "book" / f"{chapter}.ipynb") for run_dir in runs)
-        assert first == second, chapter
-    figures = [[(r.chapter, r.model, r.value, r.parameters, r.history["val_loss"] if r.history else None)
+        assert first and first == second, chapter
+    figures = [[(r.chapter, r.model, r.value, r.parameters, r.history["val_loss"])
                 for r in results.load_results(run_dir)] for run_dir in runs]
-    assert figures[0] == figures[1] and len(figures[0]) == 3  # naive baseline, dense, GRU
+    assert figures[0] == figures[1] and [f[1] for f in figures[0]] == ["stacked GRU"]
 
 
-def test_a_run_stores_each_chapters_seconds_for_the_next_schedule(tmp_path):
+def test_a_refresh_commits_timings_and_results_beside_the_chapters(tmp_path):
+    from course_lib import results
     from course_lib.runner import expected_seconds
 
     root = _copy_book(tmp_path)
-    run_book(root, "quick", ["01_recap"], refresh=True, progress=False)
-    seconds = expected_seconds(root, ["01_recap"])["01_recap"]
-    assert seconds >= 1 and seconds == int(seconds)
+    _write_recording_chapter(root / "book" / "02_tokenization.ipynb", model="toy")
+    committed_run = root / "book" / results.COMMITTED_RUN
+    committed = committed_run / "results"
+    shutil.rmtree(committed_run, ignore_errors=True)
+    committed.mkdir(parents=True)
+    (committed / "01_recap.json").write_text("[]")  # a chapter that no longer records anything
+    run_book(root, "quick", ["01_recap", "02_tokenization"], refresh=True, progress=False)
+    seconds = expected_seconds(root, ["01_recap", "02_tokenization"])
+    assert all(value >= 1 and value == int(value) for value in seconds.values())
+    assert not (committed / "01_recap.json").exists()
+    assert [r.model for r in results.load_results(committed_run)] == ["toy"]
+    refreshed = nbformat.read(root / "book" / "02_tokenization.ipynb", as_version=4)
+    sources = "".join(cell.source for cell in refreshed.cells)
+    assert "_build" not in sources and str(tmp_path) not in sources  # no run folder committed
+    assert [c.execution_count for c in refreshed.cells if c.cell_type == "code"] == [1, 2]
+
+
+def _write_recording_chapter(path, model):
+    """A stand-in chapter that records one result into the run folder it is given."""
+    notebook = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    parameters = nbformat.v4.new_code_cell('run_folder: str = ""  # reserved')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell(
+        "from course_lib import results\n"
+        f"result = results.Result('{path.stem}', '{model}', 'reviews', 'val_accuracy', 0.5, 1,"
+        " 0.1, 'sample')\n"
+        "print(results.record(result, run_folder))")]
+    nbformat.write(notebook, path)
+
+
+def test_the_run_folder_reaches_a_chapter_only_as_its_parameter(tmp_path):
+    from course_lib import results
+
+    root = _copy_book(tmp_path)
+    _write_recording_chapter(root / "book" / "02_tokenization.ipynb", model="toy")
+    run_dir = tmp_path / "elsewhere"
+    run_book(root, "quick", ["02_tokenization"], run_dir=run_dir, progress=False)
+    assert [r.model for r in results.load_results(run_dir)] == ["toy"]
+    assert not (root / "_build").exists()  # no fallback folder of its own
+
+
+def _toy_book(tmp_path):
+    """A copy of the book whose 02 records a result that changes at every execution, and whose
+    errata chapter declares that it reuses 02's results."""
+    root = _copy_book(tmp_path)
+    path = root / "book" / "02_tokenization.ipynb"
+    _write_recording_chapter(path, model="toy")
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[1].source = notebook.cells[1].source.replace("0.5, 1,", "time.time() % 1, 1,")
+    notebook.cells[1].source = "import time\n" + notebook.cells[1].source
+    nbformat.write(notebook, path)
+    errata = nbformat.read(root / "book" / "errata.ipynb", as_version=4)
+    errata.metadata["course_lib"] = {"after": ["02_tokenization"]}
+    nbformat.write(errata, root / "book" / "errata.ipynb")
+    return root
+
+
+def test_a_second_run_reuses_every_chapter_whose_inputs_did_not_change(tmp_path):
+    root = _toy_book(tmp_path)
+    chapters = ["01_recap", "02_tokenization", "errata"]
+    first = run_book(root, "quick", chapters, progress=False, jobs=2)
+    assert set(first.seconds) == set(chapters) and first.reused == []
+    second = run_book(root, "quick", chapters, progress=False, jobs=2)
+    assert second.seconds == {} and second.reused == chapters
+    # an edited chapter executes again, and so does the chapter that reuses its results
+    notebook = nbformat.read(root / "book" / "02_tokenization.ipynb", as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("print('edited')"))
+    nbformat.write(notebook, root / "book" / "02_tokenization.ipynb")
+    third = run_book(root, "quick", chapters, progress=False, jobs=2)
+    assert set(third.seconds) == {"02_tokenization", "errata"} and third.reused == ["01_recap"]
+    forced = run_book(root, "quick", ["01_recap"], progress=False, force=True)
+    assert set(forced.seconds) == {"01_recap"}
+
+
+def test_a_broken_cache_entry_or_output_is_ignored_and_the_chapter_executes(tmp_path):
+    root = _copy_book(tmp_path)
+    run_dir = root / "_build" / "runs" / "quick"
+    run_book(root, "quick", ["01_recap", "errata"], progress=False, jobs=2)
+    (run_dir / "cache" / "01_recap.json").write_text('{"key": "half-writ')  # interrupted write
+    executed = run_dir / "book" / "errata.ipynb"
+    executed.write_text(executed.read_text().replace("tau_min", "tau_MIN"))  # edited by hand
+    again = run_book(root, "quick", ["01_recap", "errata"], progress=False, jobs=2)
+    assert set(again.seconds) == {"01_recap", "errata"} and again.reused == []
+    assert "tau_MIN" not in executed.read_text()
+
+
+def test_kernel_logs_go_to_the_run_folder_not_the_console(tmp_path, capfd):
+    root = _copy_book(tmp_path)
+    run_book(root, "quick", ["01_recap"], progress=False)
+    console = capfd.readouterr()
+    assert "cuInit" not in console.err + console.out and "TCP" not in console.err + console.out
+    log = (root / "_build" / "runs" / "quick" / "logs" / "01_recap.log").read_text()
+    assert "absl" in log or "TensorFlow" in log or "Kernel" in log  # the noise is kept there
+
+
+def test_a_hung_cell_fails_the_run_naming_chapter_and_cell(tmp_path):
+    root = _copy_book(tmp_path)
+    notebook = nbformat.read(root / "book" / "01_recap.ipynb", as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    nbformat.write(notebook, root / "book" / "01_recap.ipynb")
+    with pytest.raises(ChapterFailed, match=r"Chapter '01_recap' failed at cell 2: .*(imeout|timed out)") as failure:
+        run_book(root, "quick", ["01_recap"], progress=False, cell_timeout=3)
+    assert failure.value.log.name == "01_recap.log" and "kernel's log" in str(failure.value)

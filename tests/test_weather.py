@@ -1,4 +1,3 @@
-import time
 import zipfile
 
 import numpy as np
@@ -10,9 +9,7 @@ from tests.conftest import jena_csv, write_jena_zip
 
 
 def test_shipped_sample_is_complete_hourly_metric_weather():
-    started = time.perf_counter()
     record = load_jena(source="sample")
-    assert time.perf_counter() - started < 2.0
     assert record.values.shape == (8730, 8)
     assert record.values.dtype == np.float32
     assert record.columns[record.target_index] == "T (degC)" and record.target_index == 1
@@ -100,13 +97,12 @@ def test_archive_without_the_csv_is_rejected(data_home):
         load_jena(source="jena")
 
 
-def test_missing_archive_offline_fails_fast_with_instructions(data_home, monkeypatch):
+@pytest.mark.timeout(30)  # must fail, not hang
+def test_missing_archive_offline_fails_with_instructions(data_home, monkeypatch):
     monkeypatch.setattr(weather, "JENA_ZIP", _home.RemoteFile(
         "jena_climate_2009_2016.csv.zip", "http://127.0.0.1:9/jena_climate_2009_2016.csv.zip"))
-    started = time.perf_counter()
     with pytest.raises(OSError, match=r"cannot be reached.*copy it to .*data_home"):
         load_jena(source="jena")
-    assert time.perf_counter() - started < 5
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -118,8 +114,7 @@ def test_bad_arguments_are_named(kwargs, message):
         load_jena(**kwargs)
 
 
-def test_parser_is_fast_on_a_jena_sized_file():
-    text = jena_csv(420_551 // 20)  # 21k rows; the full file parses in ~20x this time
-    started = time.perf_counter()
-    parse_weather_csv(text, expected_header=JENA_HEADER, name="jena.csv")
-    assert time.perf_counter() - started < 1.0
+def test_parser_reads_every_row_of_a_large_file():
+    rows = 420_551 // 20  # 21k rows; its speed is measured by `make bench`, not asserted here
+    record = parse_weather_csv(jena_csv(rows), expected_header=JENA_HEADER, name="jena.csv")
+    assert record.values.shape == (rows, len(JENA_HEADER) - 1)

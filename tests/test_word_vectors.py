@@ -1,4 +1,3 @@
-import time
 import zipfile
 
 import numpy as np
@@ -74,9 +73,7 @@ def test_truncated_glove_archive_is_an_os_error(data_home):
 
 
 def test_offline_vectors_are_learned_then_read_through_the_glove_loader(data_home):
-    started = time.perf_counter()
     vectors = load_glove(50, source="sample")
-    assert time.perf_counter() - started < 5
     assert (data_home / "course_lib" / "synthetic_reviews.w30.50d.txt").is_file()
     assert vectors.dim == 50 and "good" in vectors.index
     unit = vectors.vectors / np.linalg.norm(vectors.vectors, axis=1, keepdims=True)

@@ -1,0 +1,7 @@
+"""``python -m course_lib``: the same command line as ``course-lib``."""
+
+import sys
+
+from course_lib.cli import main
+
+sys.exit(main())

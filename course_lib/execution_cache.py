@@ -1,0 +1,106 @@
+"""Which chapters of a run can be reused instead of executed again.
+
+A chapter's outputs are a function of its inputs: the notebook's cells, the parameters of the
+run, the code of ``course_lib`` (and the data that ships with it), the files in the data home,
+the kernel settings that change float round-off, and the results of the chapters it reuses.
+The *key* of a chapter is a sha256 over all of them. After a chapter executes, the runner
+stores its key and the digests of what it produced in ``<run folder>/cache/<chapter>.json``;
+the next run reuses the chapter when the key is the same and the stored notebook and results
+are still exactly what was produced. Anything else (a changed input, a missing, edited,
+half-written or corrupted entry or output) means the chapter executes again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import nbformat
+
+import course_lib
+from course_lib._files import atomic_write_text
+from course_lib.datasets._home import DATA_HOME_ENV
+
+CACHE_DIR = "cache"
+# Environment variables that change what a kernel computes (kernel path, threads, backend).
+KERNEL_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+                      "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "KERAS_BACKEND")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """The digest of a file, or ``None`` when it does not exist."""
+    return _sha256(path.read_bytes()) if path.is_file() else None
+
+
+def notebook_inputs(path: Path) -> str:
+    """The digest of what a notebook asks to run: cell types, sources, tags and the chapter's
+    metadata, not the outputs a refresh writes into it."""
+    notebook = nbformat.read(path, as_version=4)
+    cells = [(cell.cell_type, cell.source, sorted(cell.metadata.get("tags", [])))
+             for cell in notebook.cells]
+    return _sha256(json.dumps([cells, notebook.metadata.get("course_lib", {})],
+                              sort_keys=True).encode())
+
+
+def library_digest() -> str:
+    """The digest of every file of the installed ``course_lib`` package (code and shipped data)."""
+    package = Path(course_lib.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def data_home_listing() -> list[tuple[str, int, int]]:
+    """Name, size and modification time of each file in the data home: a downloaded or replaced
+    dataset changes the listing without reading gigabytes."""
+    home = Path(os.environ.get(DATA_HOME_ENV) or Path.home() / ".keras" / "datasets").expanduser()
+    if not home.is_dir():
+        return []
+    return sorted((path.name, path.stat().st_size, path.stat().st_mtime_ns)
+                  for path in home.iterdir() if path.is_file())
+
+
+def chapter_key(source: Path, parameters: Mapping[str, object], dependency_results: Mapping[str, str | None],
+                *, library: str, data_home: Iterable[tuple[str, int, int]]) -> str:
+    """The key of one chapter's execution: equal keys, equal outputs (timings aside)."""
+    environment = {name: os.environ.get(name) for name in KERNEL_ENVIRONMENT}
+    parts = dict(notebook=notebook_inputs(source), parameters=dict(parameters), library=library,
+                 data_home=list(data_home), environment=environment,
+                 dependencies=dict(sorted(dependency_results.items())))
+    return _sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+
+
+def _entry_path(run_dir: Path, chapter: str) -> Path:
+    return run_dir / CACHE_DIR / f"{chapter}.json"
+
+
+def is_fresh(run_dir: Path, chapter: str, key: str, notebook: Path, results: Path) -> bool:
+    """Whether the outputs of ``chapter`` in ``run_dir`` were produced under ``key`` and are
+    untouched since. A corrupted or half-written entry counts as no entry."""
+    try:
+        entry = json.loads(_entry_path(run_dir, chapter).read_text())
+        produced = file_sha256(notebook)
+        return (produced is not None and entry["key"] == key and entry["notebook"] == produced
+                and entry["results"] == file_sha256(results))
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def remember(run_dir: Path, chapter: str, key: str, notebook: Path, results: Path) -> None:
+    """Record that ``chapter`` was executed under ``key``, with the digests of its outputs."""
+    entry = dict(key=key, notebook=file_sha256(notebook), results=file_sha256(results))
+    atomic_write_text(_entry_path(run_dir, chapter), json.dumps(entry, indent=2))
+
+
+def forget(run_dir: Path, chapter: str) -> None:
+    _entry_path(run_dir, chapter).unlink(missing_ok=True)

@@ -1,0 +1,60 @@
+"""The shared review task: seeded training, settings that decide reuse, reversed reviews."""
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import results
+from course_lib.models import bag_of_words_classifier
+from course_lib.sentiment import review_task
+
+SMALL = dict(source="sample", num_words=500, maxlen=20, train_samples=80, epochs=1,
+             batch_size=16, seed=0)
+
+
+@pytest.fixture
+def task(tmp_path):
+    return review_task(**SMALL, run_folder=str(tmp_path))
+
+
+def _bag_of_words():
+    return bag_of_words_classifier(num_words=SMALL["num_words"], embedding_dim=4)
+
+
+def test_the_task_pads_the_first_reviews_and_keeps_its_settings(task):
+    assert task.x_train.shape == (80, 20) and task.y_train.shape == (80,)
+    assert task.x_test.shape == (25_000, 20)
+    assert task.settings == SMALL
+
+
+def test_training_is_seeded_before_the_model_is_built(task):
+    first = task.train(_bag_of_words, "a")
+    keras.utils.set_random_seed(123)  # whatever ran in between
+    second = task.train(_bag_of_words, "b")
+    assert first.history == second.history
+
+
+def test_a_recorded_result_is_reused_only_with_equal_settings(task):
+    built = []
+
+    def build():
+        built.append(1)
+        return _bag_of_words()
+
+    first = task.reuse_or_train("04_simple_rnn", "bag of words", build, embedding_dim=4)
+    again = task.reuse_or_train("04_simple_rnn", "bag of words", build, embedding_dim=4)
+    assert len(built) == 1 and again == first and first.settings["embedding_dim"] == 4
+    task.reuse_or_train("04_simple_rnn", "bag of words", build, embedding_dim=8)
+    assert len(built) == 2
+    recorded = results.load_results(task.run_folder)
+    assert [(r.model, r.task) for r in recorded] == [("bag of words", "reviews")]
+
+
+def test_reversed_reviews_are_reversed_before_padding():
+    whole = {**SMALL, "maxlen": 1000}  # longer than any review: nothing is cut
+    forwards, backwards = review_task(**whole), review_task(**whole, reverse=True)
+    words = forwards.x_train[0][forwards.x_train[0] > 0]
+    assert np.array_equal(backwards.x_train[0][-len(words):], words[::-1])
+    assert backwards.x_train[0][0] == 0  # padding still comes first
+    assert backwards.settings == {**whole, "reverse": True}
+    assert backwards.run_folder == ""  # records nothing
