@@ -10,6 +10,7 @@ that ``jupyter-book build`` can render it. ``book/`` itself is only rewritten in
 
 from __future__ import annotations
 
+import functools
 import graphlib
 import json
 import multiprocessing
@@ -101,9 +102,17 @@ def load_profiles(root: Path) -> dict[str, dict[str, dict]]:
 
 def declared_parameters(root: Path, chapter: str) -> dict[str, dict]:
     """The parameters a chapter's ``parameters`` cell declares, as papermill sees them."""
+    path = root / BOOK_DIR / f"{chapter}.ipynb"
+    return _inspect(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _inspect(path: str, modified: int) -> dict[str, dict]:
+    """papermill's parse of a notebook, once per version of the file (planning, choices and
+    the run-folder injection all ask for it)."""
     import papermill
 
-    return papermill.inspect_notebook(str(root / BOOK_DIR / f"{chapter}.ipynb"))
+    return papermill.inspect_notebook(path)
 
 
 def plan_run(
@@ -339,12 +348,17 @@ def run_book(
     failure = None
 
     reads = chapter_dependencies(root, list_chapters(root))  # whether in this run or not
+    keys: dict[str, str] = {}
 
     def key_of(name: str) -> str:
-        dependencies = {other: execution_cache.file_sha256(run_dir / "results" / f"{other}.json")
-                        for other in reads[name]}
-        return execution_cache.chapter_key(root / BOOK_DIR / f"{name}.ipynb", plan[name],
-                                           dependencies, library=library, data_home=data_home)
+        """Computed once a chapter is ready: the results it reads no longer change then."""
+        if name not in keys:
+            dependencies = {other: execution_cache.file_sha256(run_dir / "results" / f"{other}.json")
+                            for other in reads[name]}
+            keys[name] = execution_cache.chapter_key(
+                root / BOOK_DIR / f"{name}.ipynb", plan[name], dependencies, library=library,
+                data_home=data_home)
+        return keys[name]
 
     bar = _progress_bar(len(plan), profile, progress)
     try:
