@@ -15,7 +15,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 OTHER_KERNEL_PATH := TF_ENABLE_ONEDNN_OPTS=0 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
 	OMP_NUM_THREADS=1
 
-.PHONY: install book test unit-test nbval book-check browser-check refresh bench clean
+.PHONY: install book test unit-test nbval book-check browser-check refresh lessons bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is required, found " + sys.version.split()[0]'
@@ -52,6 +52,11 @@ browser-check: $(STAMP)
 ## make refresh: re-execute the chapters (quick profile) and write their outputs into book/
 refresh: $(STAMP)
 	$(BIN)/course-lib run --profile quick --refresh
+
+## make lessons: the quick book for seeds 0-2 on both kernel paths, then the lesson table (exit 1
+## when a lesson did not hold in every run); about half an hour on 2 cores, not part of `make test`
+lessons: $(STAMP)
+	$(BIN)/course-lib lessons
 
 ## make bench: batches/s and peak memory of the window generator against a loop and Keras, and
 ## how long the offline data takes to load

@@ -7,7 +7,10 @@ import json
 import os
 import sys
 
+from pathlib import Path
+
 from course_lib import __version__
+from course_lib.lessons import KERNEL_PATHS, kernel_path, table
 from course_lib.runner import (ChapterFailed, chapters_without, find_root, list_chapters,
                                load_profiles, plan_run, run_book)
 
@@ -42,6 +45,16 @@ def main(argv: list[str] | None = None) -> int:
                      help="execute every chapter, even those whose inputs have not changed")
     run.add_argument("--cell-timeout", type=int, default=None, metavar="SECONDS",
                      help="fail a cell that runs longer (default: 900 for quick, none for full)")
+    check = commands.add_parser(
+        "lessons", help="run the quick book for several seeds on both kernel paths and print "
+        "whether each of the lecture's lessons held in every run (exit 1 if one did not)")
+    check.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], metavar="SEED",
+                       help="seeds to run (default: 0 1 2)")
+    check.add_argument("--kernel-paths", nargs="+", default=list(KERNEL_PATHS),
+                       choices=list(KERNEL_PATHS), metavar="PATH",
+                       help=f"TensorFlow kernel paths (default: {' '.join(KERNEL_PATHS)})")
+    check.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                       help="chapters executed at once (default: 2, or 1 on a single core)")
     commands.add_parser("list", help="list chapters and profiles")
     args = parser.parse_args(argv)
 
@@ -54,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print("chapters:", " ".join(list_chapters(root)))
         print("profiles:", " ".join(sorted(load_profiles(root))))
         return 0
+    if args.command == "lessons":
+        return _lessons(root, args.seeds, args.kernel_paths, args.jobs)
     overrides = dict(args.parameter)
     try:
         plan = plan_run(root, args.profile, args.chapters, overrides)
@@ -76,6 +91,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reused, inputs unchanged ({len(report.reused)}): {' '.join(report.reused)}")
     print(f"{'executed':<28} {sum(report.seconds.values()):7.1f} s   -> {report.run_dir}")
     return 0
+
+
+def _lessons(root: Path, seeds: list[int], paths: list[str], jobs: int) -> int:
+    """Each (seed, kernel path) runs into its own folder under ``_build/runs/lessons/``, with
+    the execution cache, so a second call re-executes only what changed."""
+    runs, failed = {}, []
+    for seed in seeds:
+        for path in paths:
+            label = f"seed {seed}, {path}"
+            runs[label] = root / "_build" / "runs" / "lessons" / f"seed-{seed}-{path}"
+            print(f"course-lib lessons: {label}", flush=True)
+            try:
+                with kernel_path(path):
+                    run_book(root, "quick", overrides={"seed": seed}, run_dir=runs[label],
+                             jobs=jobs, report_lessons=True)
+            except ChapterFailed as exc:  # an error, not a lesson: its lessons count as not held
+                failed.append(label)
+                print(f"course-lib: {exc}", file=sys.stderr)
+            except (ValueError, OSError) as exc:
+                print(f"course-lib: error: {exc}", file=sys.stderr)
+                return 2
+    text, everywhere = table(runs)
+    print(text)
+    if failed:
+        print(f"runs with a failed chapter: {'; '.join(failed)}", file=sys.stderr)
+    return 0 if everywhere and not failed else 1
 
 
 if __name__ == "__main__":

@@ -113,6 +113,12 @@ def dense_regressor(timesteps: int, features: int, *, units: int = 32, learning_
     return _compile_regressor(model, learning_rate)
 
 
+def _check_rates(**rates: float) -> None:
+    for label, rate in rates.items():
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"`{label}` must be in [0, 1). Received: {label}={rate!r}")
+
+
 def recurrent_regressor(
     features: int, *, kind: str = "GRU", units: int = 32, dropout: float = 0.0,
     recurrent_dropout: float = 0.0, bidirectional: bool = False, reverse: bool = False,
@@ -126,9 +132,7 @@ def recurrent_regressor(
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"`kind` must be one of {sorted(RECURRENT_LAYERS)}. Received: kind={kind!r}")
-    for label, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"`{label}` must be in [0, 1). Received: {label}={rate!r}")
+    _check_rates(dropout=dropout, recurrent_dropout=recurrent_dropout)
     check_positive_int(features=features, units=units)
     recurrent = RECURRENT_LAYERS[kind](units, dropout=dropout, recurrent_dropout=recurrent_dropout,
                                        go_backwards=reverse)
@@ -141,15 +145,18 @@ def recurrent_regressor(
     return _compile_regressor(model, learning_rate)
 
 
-def stacked_gru_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
-    """The lecture's stack: GRU(32, dropout 0.1, recurrent 0.5, all steps) -> GRU(64, relu,
-    0.1/0.5) -> Dense(1)."""
+def stacked_gru_regressor(features: int, *, dropout: float = 0.1, recurrent_dropout: float = 0.5,
+                          learning_rate: float = 1e-3) -> keras.Model:
+    """The lecture's stack: GRU(32, all steps) -> GRU(64, relu) -> Dense(1), both layers with
+    the same dropout rates (the lecture's: 0.1 on the inputs, 0.5 on the recurrent state)."""
     check_positive_int(features=features)
+    _check_rates(dropout=dropout, recurrent_dropout=recurrent_dropout)
+    rates = dict(dropout=dropout, recurrent_dropout=recurrent_dropout)
     model = keras.Sequential(
         [
             keras.Input(shape=(None, features)),
-            layers.GRU(32, dropout=0.1, recurrent_dropout=0.5, return_sequences=True),
-            layers.GRU(64, activation="relu", dropout=0.1, recurrent_dropout=0.5),
+            layers.GRU(32, return_sequences=True, **rates),
+            layers.GRU(64, activation="relu", **rates),
             layers.Dense(1),
         ],
         name="stacked_gru",

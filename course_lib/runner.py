@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from course_lib import execution_cache, results
+from course_lib import execution_cache, lessons, results
 from course_lib._checks import check_positive_int
 from course_lib._files import atomic_write_text
 from course_lib.results import COMMITTED_RUN, RUN_FOLDER_PARAMETER
@@ -164,7 +164,7 @@ def plan_run(
     unused = sorted(set(overrides) - taken)
     if unused:
         choices = sorted({key for name, _ in plan for key in declared_parameters(root, name)}
-                         - {RUN_FOLDER_PARAMETER})
+                         - {RUN_FOLDER_PARAMETER, lessons.REPORT_PARAMETER})
         raise ValueError(
             f"No selected chapter has a parameter {unused[0]!r}. "
             f"Received: {unused[0]}={overrides[unused[0]]!r}. Valid: {choices}"
@@ -177,6 +177,12 @@ def _check_parameter(chapter: str, key: str, value: object, declared: Mapping[st
         raise ValueError(
             f"`{RUN_FOLDER_PARAMETER}` is reserved: the runner sets it to the run folder. "
             f"Received: {key}={value!r} for chapter {chapter!r}. Use --run-dir to choose the folder."
+        )
+    if key == lessons.REPORT_PARAMETER:
+        raise ValueError(
+            f"`{lessons.REPORT_PARAMETER}` is reserved: only `course-lib lessons` sets it, so "
+            f"that a normal run always enforces the lessons. Received: {key}={value!r} for "
+            f"chapter {chapter!r}."
         )
     expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
     wrong_bool = isinstance(value, bool) and bool not in (expected or (bool,))
@@ -311,6 +317,7 @@ def run_book(
     progress: bool = True,
     jobs: int = 1,
     cell_timeout: int | None = None,
+    report_lessons: bool = False,
 ) -> RunReport:
     """Execute chapters into ``run_dir`` (default ``_build/runs/<profile>``).
 
@@ -327,10 +334,16 @@ def run_book(
     ``book/``, which is how committed outputs are produced. ``cell_timeout`` (seconds, default
     per profile in ``CELL_TIMEOUT``) fails a hung cell. A failing chapter stops the run with
     :class:`ChapterFailed` once the chapters already running have finished; what ran is kept.
+    ``report_lessons`` (for ``course-lib lessons`` only) has the chapters record a lesson their
+    run does not show instead of failing on it (see :mod:`course_lib.lessons`).
     """
     check_positive_int(jobs=jobs)
     root = find_root(root)
     plan = dict(plan_run(root, profile, chapters, overrides))
+    if report_lessons:  # part of the parameters, hence of each chapter's cache key
+        plan = {name: ({**parameters, lessons.REPORT_PARAMETER: True}
+                       if lessons.REPORT_PARAMETER in declared_parameters(root, name) else parameters)
+                for name, parameters in plan.items()}
     needs = chapter_dependencies(root, plan)
     order = chapter_order(needs)
     run_dir = (Path(run_dir) if run_dir else root / "_build" / "runs" / profile).resolve()
@@ -422,6 +435,7 @@ def _submit(pool: ProcessPoolExecutor, root: Path, run_dir: Path, name: str, par
             cell_timeout: int | None) -> Future:
     """Start one chapter: forget what it recorded and produced before, hand it the run folder."""
     results.forget(name, run_dir)
+    lessons.forget(name, run_dir)
     execution_cache.forget(run_dir, name)
     if RUN_FOLDER_PARAMETER in declared_parameters(root, name):
         parameters = {**parameters, RUN_FOLDER_PARAMETER: str(run_dir)}
@@ -491,19 +505,20 @@ def without_injected_parameters(notebook: nbformat.NotebookNode) -> nbformat.Not
 
 def commit_chapter(root: Path, run_dir: Path, name: str, seconds: float) -> None:
     """Refresh mode: the executed chapter replaces its source in ``book/``; in the committed
-    run folder ``book/recorded_run/``, its recorded results replace the ones the comparison
-    chapter reads outside a run, and its wall time joins the timings (the scheduling hint for
+    run folder ``book/recorded_run/``, its recorded results and lesson margins replace the ones
+    the comparison chapter reads outside a run, and its wall time joins the timings (the scheduling hint for
     later runs)."""
     notebook = nbformat.read(run_dir / BOOK_DIR / f"{name}.ipynb", as_version=4)
     atomic_write_text(root / BOOK_DIR / f"{name}.ipynb",
                       nbformat.writes(without_injected_parameters(notebook)) + "\n")
-    recorded = run_dir / "results" / f"{name}.json"
     committed_run = root / BOOK_DIR / COMMITTED_RUN
-    committed = committed_run / "results" / f"{name}.json"
-    if recorded.is_file():
-        atomic_write_text(committed, recorded.read_text())
-    else:
-        committed.unlink(missing_ok=True)
+    for folder in ("results", lessons.LESSONS_DIR):
+        recorded = run_dir / folder / f"{name}.json"
+        committed = committed_run / folder / f"{name}.json"
+        if recorded.is_file():
+            atomic_write_text(committed, recorded.read_text())
+        else:
+            committed.unlink(missing_ok=True)
     timings = committed_run / TIMINGS_FILE
     known = json.loads(timings.read_text()) if timings.is_file() else {}
     known[name] = round(seconds)

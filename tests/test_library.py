@@ -201,6 +201,31 @@ def test_weather_models_have_the_lecture_shapes():
     stacked = stacked_gru_regressor(14)
     assert stacked.count_params() == 3 * 32 * (14 + 32 + 2) + 3 * 64 * (32 + 64 + 2) + 65
     assert stacked.layers[0].return_sequences and stacked.layers[1].activation is keras.activations.relu
+    rates = [(layer.dropout, layer.recurrent_dropout) for layer in stacked.layers[:2]]
+    assert rates == [(0.1, 0.5), (0.1, 0.5)]  # the lecture's
+    gentler = stacked_gru_regressor(14, dropout=0.1, recurrent_dropout=0.1)
+    assert [layer.recurrent_dropout for layer in gentler.layers[:2]] == [0.1, 0.1]
+    with pytest.raises(ValueError, match=r"Received: recurrent_dropout=1.5"):
+        stacked_gru_regressor(14, recurrent_dropout=1.5)
+
+
+def test_fastest_training_steps_trains_each_model_in_turn_and_refuses_bad_input():
+    from course_lib.models import recurrent_regressor
+    from course_lib.training import fastest_training_steps
+
+    models = {"small": recurrent_regressor(3, units=2), "large": recurrent_regressor(3, units=8)}
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(8, 5, 3)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    before = {name: [w.copy() for w in model.get_weights()] for name, model in models.items()}
+    seconds = fastest_training_steps(models, x, y, repeats=2)
+    assert set(seconds) == {"small", "large"} and all(0 < s < 60 for s in seconds.values())
+    for name, model in models.items():  # every model took its steps
+        assert any((a != b).any() for a, b in zip(before[name], model.get_weights()))
+    with pytest.raises(ValueError, match="repeats"):
+        fastest_training_steps(models, x, y, repeats=0)
+    with pytest.raises(ValueError, match="at least one model"):
+        fastest_training_steps({}, x, y)
+
 
 
 def test_bidirectional_classifier_doubles_the_recurrent_layer():

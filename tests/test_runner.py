@@ -41,6 +41,8 @@ def test_quick_profile_overrides_nothing():
     (dict(profile="quick", overrides={"run_folder": "/tmp/elsewhere"}),
      r"`run_folder` is reserved: the runner sets it to the run folder. Received: "
      r"run_folder='/tmp/elsewhere'"),
+    (dict(profile="quick", overrides={"report_lessons": True}),
+     r"`report_lessons` is reserved: only `course-lib lessons` sets it"),
     (dict(profile="quick", overrides={"units": "many"}),
      r"parameter `units` must be of type int. Received: units='many'"),
     (dict(profile="quick", overrides={"units": True}),
@@ -239,13 +241,17 @@ def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp
     runs = [tmp_path / "first", tmp_path / "second"]
     for run_dir in runs:
         run_book(root, "quick", chapters, run_dir=run_dir, progress=False, jobs=2,
-                 overrides={"epochs": 1, "steps_per_epoch": 2})
+                 overrides={"epochs": 1, "steps_per_epoch": 2},
+                 report_lessons=True)  # two training steps cannot show a lesson
     for chapter in chapters:
         first, second = (_compared_outputs(run_dir / "book" / f"{chapter}.ipynb") for run_dir in runs)
         assert first and first == second, chapter
     figures = [[(r.chapter, r.model, r.value, r.parameters, r.history["val_loss"])
                 for r in results.load_results(run_dir)] for run_dir in runs]
-    assert figures[0] == figures[1] and [f[1] for f in figures[0]] == ["stacked GRU"]
+    # 09 trains chapter 8's GRU itself (08 is not in the run) and keeps it as chapter 8's
+    assert figures[0] == figures[1]
+    assert [f[:2] for f in figures[0]] == [("08_recurrent_dropout", "GRU + dropout"),
+                                           ("09_stacking", "stacked GRU")]
 
 
 def test_a_refresh_commits_timings_and_results_beside_the_chapters(tmp_path):
@@ -358,3 +364,54 @@ def test_a_hung_cell_fails_the_run_naming_chapter_and_cell(tmp_path):
     with pytest.raises(ChapterFailed, match=r"Chapter '01_recap' failed at cell 2: .*(imeout|timed out)") as failure:
         run_book(root, "quick", ["01_recap"], progress=False, cell_timeout=3)
     assert failure.value.log.name == "01_recap.log" and "kernel's log" in str(failure.value)
+
+
+def _write_lesson_chapter(path, margin):
+    """A stand-in chapter that checks one lesson with a fixed margin."""
+    notebook = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    parameters = nbformat.v4.new_code_cell(
+        'run_folder: str = ""  # reserved\nreport_lessons: bool = False  # reserved')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, nbformat.v4.new_code_cell(
+        "from course_lib.lessons import check\n"
+        f"check('gru_beats_naive', {margin}, run_folder=run_folder,"
+        " report_lessons=report_lessons)")]
+    nbformat.write(notebook, path)
+
+
+def test_only_the_lessons_mode_reports_a_lesson_instead_of_failing(tmp_path):
+    from course_lib.lessons import measured
+
+    root = _copy_book(tmp_path)
+    _write_lesson_chapter(root / "book" / "02_tokenization.ipynb", margin=-1.0)
+    with pytest.raises(ChapterFailed, match="does not show the lesson 'gru_beats_naive'"):
+        run_book(root, "quick", ["02_tokenization"], progress=False)
+    report = run_book(root, "quick", ["02_tokenization"], progress=False, report_lessons=True)
+    assert report.seconds  # executed again: the mode is part of the chapter's cache key
+    assert measured(root / "_build" / "runs" / "quick")["gru_beats_naive"]["held"] is False
+
+
+def test_cli_lessons_tabulates_every_run_and_fails_when_a_lesson_does_not_hold(
+        tmp_path, capsys, monkeypatch):
+    import course_lib.cli as cli
+    from course_lib.lessons import lesson
+
+    root = _copy_book(tmp_path)
+    _write_lesson_chapter(root / "book" / "02_tokenization.ipynb", margin="0.5 - 0.6 * seed")
+    notebook = nbformat.read(root / "book" / "02_tokenization.ipynb", as_version=4)
+    notebook.cells[0].source += "\nseed: int = 0  # seed"
+    nbformat.write(notebook, root / "book" / "02_tokenization.ipynb")
+    toc = (root / "_toc.yml").read_text()
+    monkeypatch.setattr(cli, "run_book", lambda root, profile, **kwargs: run_book(
+        root, profile, ["02_tokenization"], progress=False, **kwargs))
+    monkeypatch.chdir(root)
+    code = main(["lessons", "--seeds", "0", "1", "--kernel-paths", "onednn-off", "--jobs", "1"])
+    out = capsys.readouterr().out
+    claim = lesson("gru_beats_naive").claim
+    row = next(line for line in out.splitlines() if line.startswith(f"| {claim} ("))
+    assert code == 1 and "| 0.500 | -0.100 ✗ | 1/2 |" in row, out
+    assert (root / "_toc.yml").read_text() == toc
+    assert sorted(p.name for p in (root / "_build" / "runs" / "lessons").iterdir()) == [
+        "seed-0-onednn-off", "seed-1-onednn-off"]

@@ -1,0 +1,226 @@
+"""The lecture's lessons, each measured by the run of the chapter that teaches it.
+
+A lesson is a claim of the lecture ("a GRU beats the naive baseline") turned into a *margin*
+that a chapter computes from its own run: positive and larger than ``required`` when the run
+shows the lesson. The chapter's checked cell calls :func:`check`, which asserts it and prints
+only the verdict, so the compared output is the same on every machine while the margin itself
+(a training figure) is kept in the run folder, ``lessons/<chapter>.json``.
+
+``required`` is not a guess: it sits below the smallest margin measured over seeds 0-2 with
+oneDNN on and off (``course-lib lessons`` measures it again and prints the table). A lesson the
+shipped data cannot show honestly is not in this table; its chapter says so in words.
+
+``report_lessons`` is a reserved chapter parameter that only the runner sets (for
+``course-lib lessons``): then a lesson that does not show is recorded and reported instead of
+stopping the chapter, so every lesson of every run can be tabulated. A normal run, nbval and a
+notebook opened by hand always enforce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_lib._files import atomic_write_text
+
+REPORT_PARAMETER = "report_lessons"  # reserved: set by the runner, never by a user or profile
+LESSONS_DIR = "lessons"  # in a run folder: each chapter's measured margins
+
+
+@dataclass(frozen=True)
+class Lesson:
+    key: str
+    chapter: str
+    claim: str  # the lecture's claim, as the chapter's checked cell prints it
+    margin: str  # how the chapter measures it (positive: the run shows the lesson)
+    required: float  # the margin must exceed this
+    shown: bool = True  # False: the shipped data cannot show it; measured and reported only
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("pretrained_beats_learned", "03_word_embeddings",
+           "with 200 training reviews, frozen pre-trained vectors beat an embedding learned "
+           "from scratch", "mean validation accuracy, pre-trained minus learned", 0.01),
+    Lesson("lstm_beats_simple_rnn", "05_lstm", "the LSTM beats the SimpleRNN on the reviews",
+           "best validation accuracy, LSTM minus SimpleRNN", 0.01),
+    Lesson("lstm_reads_far_evidence", "05_lstm",
+           "the LSTM still uses evidence far from the end of a review",
+           "accuracy on the reviews with the farthest evidence, minus 0.7", 0.0),
+    Lesson("gru_beats_simple_rnn", "06_gru", "the GRU beats the SimpleRNN on the reviews",
+           "best validation accuracy, GRU minus SimpleRNN", 0.005),
+    Lesson("gru_close_to_lstm", "06_gru",
+           "the GRU comes within 0.1 of the LSTM's accuracy with a quarter fewer weights",
+           "0.1 minus the accuracy gap between LSTM and GRU", 0.0),
+    Lesson("lstm_ahead_of_gru", "06_gru", "the LSTM scores above the GRU",
+           "best validation accuracy, LSTM minus GRU", 0.0),
+    Lesson("naive_beats_dense", "07_forecasting",
+           "the naive baseline beats the densely connected model",
+           "best validation MAE, dense minus naive (°C)", 0.1),
+    Lesson("gru_beats_naive", "07_forecasting", "the GRU beats the naive baseline",
+           "best validation MAE, naive minus GRU (°C)", 0.1),
+    Lesson("plain_gru_overfits", "07_forecasting",
+           "the plain GRU overfits: at the last epoch its validation error is above its best "
+           "and above its training error",
+           "the smaller of last minus best validation MAE and last validation minus last "
+           "training MAE (°C)", 0.02),
+    Lesson("dropout_closes_gap", "08_recurrent_dropout",
+           "with recurrent dropout the validation error no longer pulls away from the "
+           "training error",
+           "last-epoch gap (validation minus training MAE), plain GRU minus GRU with dropout "
+           "(°C)", 0.1),
+    Lesson("stack_fits_better", "09_stacking",
+           "with the same dropout, the stack fits the training windows better than one GRU",
+           "last-epoch training MAE, single GRU minus stack (°C)", 0.05),
+    Lesson("stack_improves_validation", "09_stacking",
+           "the stack improves on the single regularised GRU's validation error",
+           "best validation MAE, single GRU minus stack (°C)", 0.0, shown=False),
+    Lesson("reversed_gru_trails_naive", "10_bidirectional",
+           "read backwards, the GRU falls behind the naive baseline",
+           "best validation MAE, reversed GRU minus naive (°C)", 0.1),
+    Lesson("reversed_gru_trails_forward", "10_bidirectional",
+           "read backwards, the GRU falls behind the forward GRU",
+           "best validation MAE, reversed minus forward GRU (°C)", 0.1),
+    Lesson("reversed_lstm_learns", "10_bidirectional",
+           "read backwards, the LSTM still learns the reviews' sentiment",
+           "best validation accuracy of the reversed LSTM minus 0.6", 0.0),
+    Lesson("bidirectional_lstm_keeps_up", "10_bidirectional",
+           "the bidirectional LSTM does about as well as the forward one, or better",
+           "best validation accuracy, bidirectional minus forward LSTM, plus 0.03", 0.0,
+           shown=False),
+    Lesson("conv_learns_reviews", "11_conv1d", "the 1D convnet learns the reviews' sentiment",
+           "best validation accuracy minus 0.7", 0.0),
+    Lesson("conv_trails_naive", "11_conv1d",
+           "the weather convnet, blind to order, does not beat the naive baseline",
+           "best validation MAE, convnet minus naive (°C)", 0.1),
+    Lesson("conv_gru_beats_conv", "12_conv_gru",
+           "a GRU on top of the convolutions beats the convnet alone",
+           "best validation MAE, convnet minus Conv1D + GRU (°C)", 0.1),
+    Lesson("conv_gru_beats_naive", "12_conv_gru", "the Conv1D + GRU beats the naive baseline",
+           "best validation MAE, naive minus Conv1D + GRU (°C)", 0.0, shown=False),
+    Lesson("conv_gru_cheaper", "12_conv_gru",
+           "over the same long history, the Conv1D + GRU trains faster than a GRU alone",
+           "fastest training step, GRU over Conv1D + GRU, minus 1", 0.0),
+)
+
+
+def lesson(key: str) -> Lesson:
+    """The lesson called ``key``; an unknown key is a typo in a chapter, named with the choices."""
+    for item in LESSONS:
+        if item.key == key:
+            return item
+    raise ValueError(f"Unknown lesson. Received: key={key!r}. Valid: {[item.key for item in LESSONS]}")
+
+
+def check(key: str, margin: float, *, run_folder: str = "", report_lessons: bool = False) -> None:
+    """Assert that this run shows lesson ``key`` (``margin > required``) and print the verdict.
+
+    The margin is kept in ``run_folder`` (when the runner gave one) for ``course-lib lessons``.
+    With ``report_lessons`` (the runner's reserved parameter) a lesson that does not show is
+    recorded and printed as ``False`` instead of raising.
+    """
+    item = lesson(key)
+    if not item.shown:
+        raise ValueError(f"Lesson {key!r} is not shown by the shipped data: use `observe`.")
+    margin = float(margin)
+    if not math.isfinite(margin):
+        raise ValueError(f"`margin` must be a finite number. Received: margin={margin!r} for {key!r}")
+    held = margin > item.required
+    if run_folder:
+        _record(Path(run_folder), item, margin, held)
+    if not held and not report_lessons:
+        raise AssertionError(
+            f"This run does not show the lesson {key!r} ({item.claim}): {item.margin} is "
+            f"{margin:.4g}, and must exceed {item.required:g}.")
+    print(f"{item.claim}: {held}")
+
+
+def observe(key: str, margin: float, *, run_folder: str = "") -> bool:
+    """Record the margin of a lesson the shipped data cannot show (``shown=False``) and return
+    whether this run shows it anyway; nothing is printed or asserted, the chapter glues the
+    verdict into its prose."""
+    item = lesson(key)
+    margin = float(margin)
+    held = math.isfinite(margin) and margin > item.required
+    if run_folder:
+        _record(Path(run_folder), item, margin, held)
+    return held
+
+
+def _record(run_folder: Path, item: Lesson, margin: float, held: bool) -> None:
+    path = run_folder / LESSONS_DIR / f"{item.chapter}.json"
+    try:
+        measured = json.loads(path.read_text())
+    except (OSError, ValueError):  # first lesson of the chapter in this run, or a broken file
+        measured = {}
+    measured[item.key] = {"margin": margin, "held": held}
+    atomic_write_text(path, json.dumps(measured, indent=2, sort_keys=True))
+
+
+def forget(chapter: str, run_folder: str | Path) -> None:
+    """Drop what a chapter measured in an earlier execution, before it executes again."""
+    (Path(run_folder) / LESSONS_DIR / f"{chapter}.json").unlink(missing_ok=True)
+
+
+def measured(run_folder: str | Path) -> dict[str, dict]:
+    """Every lesson margin recorded in a run folder, by lesson key."""
+    found = {}
+    for path in sorted((Path(run_folder) / LESSONS_DIR).glob("*.json")):
+        found.update(json.loads(path.read_text()))
+    return found
+
+
+def table(runs: dict[str, str | Path]) -> tuple[str, bool]:
+    """The lesson table over several runs (``{label: run folder}``) as Markdown, and whether
+    every lesson held in every run (a lesson a run never measured counts as not held; one the
+    shipped data cannot show is reported, not counted)."""
+    margins = {label: measured(folder) for label, folder in runs.items()}
+    header = ["lesson", "chapter", *runs, "held"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    everywhere = True
+    for item in LESSONS:
+        cells, held = [], 0
+        for label in runs:
+            found = margins[label].get(item.key)
+            cells.append("–" if found is None
+                         else f"{found['margin']:.3f}" + ("" if found["held"] else " ✗"))
+            held += bool(found and found["held"])
+        if item.shown:
+            everywhere &= held == len(runs)
+        verdict = f"{held}/{len(runs)}" + ("" if item.shown else " (not asserted: see chapter)")
+        lines.append(f"| {item.claim} ({item.margin} > {item.required:g}) | {item.chapter} | "
+                     + " | ".join(cells) + f" | {verdict} |")
+    return "\n".join(lines), everywhere
+
+
+
+# The two kernel paths a lesson must hold on: TensorFlow's oneDNN kernels (the default on x86
+# CPUs, multi-threaded) and its reference kernels on one thread (what `make nbval` uses).
+KERNEL_PATHS = {
+    "onednn-on": {"TF_ENABLE_ONEDNN_OPTS": "1"},
+    "onednn-off": {"TF_ENABLE_ONEDNN_OPTS": "0", "TF_NUM_INTRAOP_THREADS": "1",
+                   "TF_NUM_INTEROP_THREADS": "1", "OMP_NUM_THREADS": "1"},
+}
+_KERNEL_VARIABLES = sorted({name for env in KERNEL_PATHS.values() for name in env})
+
+
+@contextlib.contextmanager
+def kernel_path(name: str):
+    """Start kernels on kernel path ``name`` (see ``KERNEL_PATHS``) inside the block."""
+    if name not in KERNEL_PATHS:
+        raise ValueError(f"Unknown kernel path. Received: {name!r}. Valid: {sorted(KERNEL_PATHS)}")
+    saved = {variable: os.environ.get(variable) for variable in _KERNEL_VARIABLES}
+    for variable in _KERNEL_VARIABLES:
+        os.environ.pop(variable, None)
+    os.environ.update(KERNEL_PATHS[name])
+    try:
+        yield
+    finally:
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value

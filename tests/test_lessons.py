@@ -1,0 +1,131 @@
+"""The lesson table: each lesson a chapter asserts, measured per run, tabulated across runs."""
+
+import json
+import os
+import re
+
+import nbformat
+import pytest
+
+from course_lib import lessons
+from course_lib.lessons import LESSONS, check, kernel_path, measured, observe, table
+from tests.conftest import ROOT
+
+SHOWN = next(item for item in LESSONS if item.shown)
+NOT_SHOWN = next(item for item in LESSONS if not item.shown)
+
+
+def test_a_lesson_that_shows_prints_its_verdict_and_keeps_its_margin(tmp_path, capsys):
+    check(SHOWN.key, SHOWN.required + 0.5, run_folder=str(tmp_path))
+    assert capsys.readouterr().out == f"{SHOWN.claim}: True\n"
+    kept = json.loads((tmp_path / "lessons" / f"{SHOWN.chapter}.json").read_text())
+    assert kept == {SHOWN.key: {"margin": SHOWN.required + 0.5, "held": True}}
+
+
+def test_a_lesson_that_does_not_show_stops_the_chapter_with_its_margin(tmp_path):
+    with pytest.raises(AssertionError, match=rf"{SHOWN.key}.*-0\.25.*must exceed"):
+        check(SHOWN.key, -0.25, run_folder=str(tmp_path))
+    assert measured(tmp_path)[SHOWN.key] == {"margin": -0.25, "held": False}
+
+
+def test_reporting_mode_records_a_failed_lesson_instead_of_raising(tmp_path, capsys):
+    check(SHOWN.key, -0.25, run_folder=str(tmp_path), report_lessons=True)
+    assert capsys.readouterr().out == f"{SHOWN.claim}: False\n"
+    assert measured(tmp_path)[SHOWN.key]["held"] is False
+
+
+def test_without_a_run_folder_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    check(SHOWN.key, SHOWN.required + 1)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("margin", [float("nan"), float("inf")])
+def test_a_margin_that_is_not_a_number_is_refused(margin):
+    with pytest.raises(ValueError, match="finite"):
+        check(SHOWN.key, margin)
+
+
+def test_an_unknown_lesson_names_the_valid_ones():
+    with pytest.raises(ValueError, match=r"Received: key='no_such'.*gru_beats_naive"):
+        check("no_such", 1.0)
+
+
+def test_a_lesson_the_data_cannot_show_is_observed_not_asserted(tmp_path, capsys):
+    with pytest.raises(ValueError, match="observe"):
+        check(NOT_SHOWN.key, 1.0)
+    assert observe(NOT_SHOWN.key, -1.0, run_folder=str(tmp_path)) is False
+    assert capsys.readouterr().out == ""
+    assert measured(tmp_path)[NOT_SHOWN.key]["held"] is False
+
+
+def test_the_table_counts_runs_and_fails_on_a_missing_or_failed_lesson(tmp_path):
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    for item in LESSONS:
+        if item.shown:
+            check(item.key, item.required + 1, run_folder=str(good))
+            check(item.key, item.required + 1, run_folder=str(bad), report_lessons=True)
+    text, everywhere = table({"seed 0": good})
+    assert everywhere and text.count("| 1/1 |") == sum(item.shown for item in LESSONS)
+    check(SHOWN.key, -1.0, run_folder=str(bad), report_lessons=True)
+    text, everywhere = table({"seed 0": good, "seed 1": bad})
+    assert not everywhere
+    row = next(line for line in text.splitlines() if line.startswith(f"| {SHOWN.claim}"))
+    assert row.endswith("| 1/2 |") and "-1.000 ✗" in row
+    (bad / "lessons" / f"{SHOWN.chapter}.json").unlink()
+    _, everywhere = table({"seed 0": good})
+    assert everywhere
+    _, everywhere = table({"seed 1": bad})
+    assert not everywhere  # never measured counts as not held
+    not_shown = next(line for line in text.splitlines() if NOT_SHOWN.claim in line)
+    assert "not asserted" in not_shown
+
+
+def test_kernel_path_sets_and_restores_the_environment(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    with kernel_path("onednn-off"):
+        assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0" and os.environ["OMP_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "7" and "TF_ENABLE_ONEDNN_OPTS" not in os.environ
+    with kernel_path("onednn-on"):
+        assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1" and "OMP_NUM_THREADS" not in os.environ
+    with pytest.raises(ValueError, match="Valid"):
+        with kernel_path("gpu"):
+            pass
+
+
+def test_nbval_runs_on_the_lessons_second_kernel_path():
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    line = re.search(r"^OTHER_KERNEL_PATH\s*[:?]?=\s*(.+)$", makefile, flags=re.M).group(1)
+    assert dict(item.split("=") for item in line.split()) == lessons.KERNEL_PATHS["onednn-off"]
+
+
+def _chapter_code(name):
+    notebook = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("item", LESSONS, ids=lambda item: item.key)
+def test_every_lesson_is_checked_in_its_chapter(item):
+    code = _chapter_code(item.chapter)
+    call = "check" if item.shown else "observe"
+    assert re.search(rf'{call}\(\s*"{item.key}"', code), f"{item.chapter} never calls {call}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
+def test_a_chapter_that_checks_lessons_takes_the_reserved_parameter_and_passes_it(path):
+    import papermill
+
+    code = _chapter_code(path.stem)
+    checks = "from course_lib.lessons import" in code
+    assert checks == (lessons.REPORT_PARAMETER in papermill.inspect_notebook(str(path)))
+    if checks:
+        assert f"report_lessons={lessons.REPORT_PARAMETER}" in code
+
+
+def test_the_committed_chapters_print_every_lesson_as_shown():
+    for item in (item for item in LESSONS if item.shown):
+        notebook = nbformat.read(ROOT / "book" / f"{item.chapter}.ipynb", as_version=4)
+        printed = "".join(output.get("text", "") for cell in notebook.cells
+                          if cell.cell_type == "code" for output in cell.outputs)
+        assert f"{item.claim}: True" in printed, item.key
