@@ -73,7 +73,7 @@ LESSONS: tuple[Lesson, ...] = (
            "last-epoch gap (validation minus training MAE), plain GRU minus GRU with dropout "
            "(°C)", 0.1),
     Lesson("stack_fits_better", "09_stacking",
-           "with the same dropout, the stack fits the training windows better than one GRU",
+           "the stack fits the training windows better than the single regularised GRU",
            "last-epoch training MAE, single GRU minus stack (°C)", 0.05),
     Lesson("stack_improves_validation", "09_stacking",
            "the stack improves on the single regularised GRU's validation error",
