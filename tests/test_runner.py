@@ -221,14 +221,24 @@ def test_long_chains_start_first_when_timings_are_known():
 
 
 def _compared_outputs(notebook_path):
-    """What nbval compares: outputs of the cells not tagged nbval-ignore-output (stderr aside)."""
+    """What nbval compares: outputs of the cells not tagged nbval-ignore-output (stderr aside),
+    with consecutive stdout chunks joined, as nbval joins them (how a kernel splits one
+    cell's printing into messages depends on timing)."""
     notebook = nbformat.read(notebook_path, as_version=4)
     compared = []
     for cell in notebook.cells:
         if cell.cell_type != "code" or "nbval-ignore-output" in cell.metadata.get("tags", []):
             continue
-        compared.append([{k: v for k, v in output.items() if k not in ("execution_count", "metadata")}
-                         for output in cell.outputs if output.get("name") != "stderr"])
+        outputs = []
+        for output in cell.outputs:
+            if output.get("name") == "stderr":
+                continue
+            item = {k: v for k, v in output.items() if k not in ("execution_count", "metadata")}
+            if outputs and item.get("name") == "stdout" and outputs[-1].get("name") == "stdout":
+                outputs[-1] = {**outputs[-1], "text": outputs[-1]["text"] + item["text"]}
+            else:
+                outputs.append(item)
+        compared.append(outputs)
     return compared
 
 
