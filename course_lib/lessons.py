@@ -122,15 +122,9 @@ def check(key: str, margin: float, *, run_folder: str = "", report_lessons: bool
     With ``report_lessons`` (the runner's reserved parameter) a lesson that does not show is
     recorded and printed as ``False`` instead of raising.
     """
-    item = lesson(key)
-    if not item.shown:
+    if not lesson(key).shown:
         raise ValueError(f"Lesson {key!r} is not shown by the shipped data: use `observe`.")
-    margin = float(margin)
-    if not math.isfinite(margin):
-        raise ValueError(f"`margin` must be a finite number. Received: margin={margin!r} for {key!r}")
-    held = margin > item.required
-    if run_folder:
-        _record(Path(run_folder), item, margin, held)
+    item, margin, held = _measure(key, margin, run_folder)
     if not held and not report_lessons:
         raise AssertionError(
             f"This run does not show the lesson {key!r} ({item.claim}): {item.margin} is "
@@ -142,12 +136,19 @@ def observe(key: str, margin: float, *, run_folder: str = "") -> bool:
     """Record the margin of a lesson the shipped data cannot show (``shown=False``) and return
     whether this run shows it anyway; nothing is printed or asserted, the chapter glues the
     verdict into its prose."""
+    return _measure(key, margin, run_folder)[2]
+
+
+def _measure(key: str, margin: float, run_folder: str) -> tuple[Lesson, float, bool]:
+    """Whether this run shows lesson ``key``, kept in ``run_folder`` when there is one."""
     item = lesson(key)
     margin = float(margin)
-    held = math.isfinite(margin) and margin > item.required
+    if not math.isfinite(margin):
+        raise ValueError(f"`margin` must be a finite number. Received: margin={margin!r} for {key!r}")
+    held = margin > item.required
     if run_folder:
         _record(Path(run_folder), item, margin, held)
-    return held
+    return item, margin, held
 
 
 def _record(run_folder: Path, item: Lesson, margin: float, held: bool) -> None:
