@@ -61,7 +61,8 @@ def simple_rnn_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequenc
 
 
 def lstm_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequences=False):
-    """The four LSTM steps: forget gate, input gate and candidate, cell update, output."""
+    """The four LSTM steps: forget gate, input gate and candidate, cell update,
+    output."""
     inputs = _check_inputs(inputs, kernel, recurrent_kernel, bias, gates=4)
     units = recurrent_kernel.shape[0]
     h = np.zeros((inputs.shape[0], units))
@@ -70,7 +71,7 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequences=Fal
     for t in range(inputs.shape[1]):
         z = inputs[:, t] @ kernel + h @ recurrent_kernel + bias
         i = sigmoid(z[:, :units])  # input gate: how much of the candidate to write
-        f = sigmoid(z[:, units:2 * units])  # forget gate: how much of the old cell to keep
+        f = sigmoid(z[:, units:2 * units])  # forget gate: how much old cell to keep
         candidate = np.tanh(z[:, 2 * units:3 * units])
         o = sigmoid(z[:, 3 * units:])  # output gate: how much of the cell to show
         c = f * c + i * candidate
@@ -79,18 +80,22 @@ def lstm_forward(inputs, kernel, recurrent_kernel, bias, *, return_sequences=Fal
     return _collect(states, return_sequences)
 
 
-def gru_forward(inputs, kernel, recurrent_kernel, bias, *, reset_after=True, return_sequences=False):
+def gru_forward(inputs, kernel, recurrent_kernel, bias, *, reset_after=True,
+                return_sequences=False):
     """Update gate z, reset gate r, one merged state.
 
-    Keras' default ``reset_after=True`` (the cuDNN variant) applies the reset gate *after* the
-    recurrent matrix product and keeps two bias rows (input and recurrent); the original GRU of
-    Cho et al. applies it before, with one bias row.
+    Keras' default ``reset_after=True`` (the cuDNN variant) applies the reset gate
+    *after* the recurrent matrix product and keeps two bias rows (input and recurrent);
+    the original GRU of Cho et al. applies it before, with one bias row.
     """
     units = np.shape(recurrent_kernel)[0]
     inputs = _check_inputs(inputs, kernel, recurrent_kernel, bias, gates=3,
                            bias_shape=(2, 3 * units) if reset_after else (3 * units,))
     bias = np.asarray(bias)
-    input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, np.zeros_like(bias))
+    if reset_after:
+        input_bias, recurrent_bias = bias[0], bias[1]
+    else:
+        input_bias, recurrent_bias = bias, np.zeros_like(bias)
     h = np.zeros((inputs.shape[0], units))
     states = []
     for t in range(inputs.shape[1]):
@@ -102,8 +107,10 @@ def gru_forward(inputs, kernel, recurrent_kernel, bias, *, reset_after=True, ret
             candidate = np.tanh(x_part[:, 2 * units:] + r * h_part[:, 2 * units:])
         else:
             z = sigmoid(x_part[:, :units] + h @ recurrent_kernel[:, :units])
-            r = sigmoid(x_part[:, units:2 * units] + h @ recurrent_kernel[:, units:2 * units])
-            candidate = np.tanh(x_part[:, 2 * units:] + (r * h) @ recurrent_kernel[:, 2 * units:])
+            r = sigmoid(x_part[:, units:2 * units]
+                        + h @ recurrent_kernel[:, units:2 * units])
+            candidate = np.tanh(x_part[:, 2 * units:]
+                                + (r * h) @ recurrent_kernel[:, 2 * units:])
         h = z * h + (1.0 - z) * candidate
         states.append(h)
     return _collect(states, return_sequences)

@@ -31,6 +31,7 @@ from course_lib._files import atomic_write_text
 from course_lib.results import COMMITTED_RUN, RUN_FOLDER_PARAMETER
 
 BOOK_DIR = "book"
+PACKAGE_DIR = "course_lib"  # staged into run folders for the chapters' literalinclude
 PROFILES_FILE = "profiles.yml"
 TIMINGS_FILE = "timings.json"  # in a run folder (and the committed one): each chapter's seconds
 _PAPERMILL_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
@@ -460,12 +461,16 @@ def _wait(running: Mapping[Future, tuple[str, str, float]], bar, run_dir: Path) 
 
 
 def stage_sources(root: Path, run_dir: Path) -> None:
-    """Copy the book's configuration and non-notebook sources into the run folder."""
+    """Copy the book's configuration and non-notebook sources into the run folder, and the
+    package's modules, which chapters quote with ``literalinclude`` (``../course_lib/...``):
+    the run folder renders on its own, like the repository."""
     (run_dir / BOOK_DIR).mkdir(parents=True, exist_ok=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(root / name, run_dir / name)
-    for path in (root / BOOK_DIR).rglob("*"):
-        if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+    book_sources = [path for path in (root / BOOK_DIR).rglob("*")
+                    if path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts]
+    for path in book_sources + sorted((root / PACKAGE_DIR).glob("*.py")):
+        if path.is_file():
             target = run_dir / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)

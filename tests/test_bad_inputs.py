@@ -8,10 +8,11 @@ under pytest-timeout (``timeout`` in pyproject.toml), so a check that hangs fail
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
-from course_lib import comparison, embeddings, evaluation, models, results, shapes, training, windows
+from course_lib import comparison, diagrams, embeddings, evaluation, models, results, shapes, training, windows
 from course_lib.cli import main
 from course_lib.datasets import imdb, synthetic_reviews, weather, word_vectors
 from course_lib.forecasting import weather_task
@@ -31,7 +32,9 @@ def _first_batch(data, **kwargs):
 
 
 def _train_dense(x, y, **kwargs):
-    return training.train(models.dense_regressor(2, 1), x, y, **({"epochs": 1} | kwargs))
+    model = keras.Sequential([keras.Input(shape=(2, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mae")
+    return training.train(model, x, y, **({"epochs": 1} | kwargs))
 
 
 CASES = {
@@ -66,11 +69,13 @@ CASES = {
     "recurrent_classifier, num_words -1": (lambda: models.recurrent_classifier("LSTM", num_words=-1), r"`num_words` must be a positive integer. Received: num_words=-1"),
     "recurrent_classifier, learning_rate -1": (lambda: models.recurrent_classifier("GRU", learning_rate=-1), r"`learning_rate` must be a positive number. Received: learning_rate=-1"),
     "recurrent_classifier, learning_rate NaN": (lambda: models.recurrent_classifier("GRU", learning_rate=float("nan")), r"`learning_rate` must be a positive number. Received: learning_rate=nan"),
-    "embedding_classifier, maxlen 0": (lambda: models.embedding_classifier(maxlen=0), r"`maxlen` must be a positive integer. Received: maxlen=0"),
-    "dense_regressor, timesteps 0": (lambda: models.dense_regressor(0, 3), r"`timesteps` must be a positive integer. Received: timesteps=0"),
     "recurrent_regressor, features 0": (lambda: models.recurrent_regressor(0), r"`features` must be a positive integer. Received: features=0"),
     "recurrent_regressor, dropout 1": (lambda: models.recurrent_regressor(3, dropout=1.0), r"`dropout` must be in \[0, 1\). Received: dropout=1.0"),
-    "conv_classifier, maxlen 10": (lambda: models.conv_classifier(maxlen=10), r"`maxlen` must be None or at least 41.*Received: maxlen=10"),
+    "conv_regressor, features 0": (lambda: models.conv_regressor(0), r"`features` must be a positive integer. Received: features=0"),
+    "bag_of_words_classifier, embedding_dim 0": (lambda: models.bag_of_words_classifier(embedding_dim=0), r"`embedding_dim` must be a positive integer. Received: embedding_dim=0"),
+    "conv1d_window, kernel_size 20": (lambda: diagrams.conv1d_window(12, 20), r"`kernel_size` must be between 1 and length=12. Received: kernel_size=20"),
+    "unrolled_rnn, steps 1": (lambda: diagrams.unrolled_rnn(1), r"`steps` must be between 2 and 6. Received: steps=1"),
+    "architecture, not a model": (lambda: models.architecture("lstm"), r"`model` must be a Keras model. Received: model='lstm'"),
     "conv_regressor, learning_rate 'fast'": (lambda: models.conv_regressor(3, learning_rate="fast"), r"`learning_rate` must be a positive number. Received: learning_rate='fast'"),
     # training
     "train, epochs 0": (lambda: _train_dense(np.zeros((4, 2, 1)), np.zeros(4), epochs=0), r"`epochs` must be a positive integer. Received: epochs=0"),

@@ -5,7 +5,7 @@ import pytest
 
 from course_lib import results
 from course_lib.forecasting import weather_task
-from course_lib.models import conv_gru_regressor, conv_regressor, recurrent_regressor
+from course_lib.models import conv_regressor, recurrent_regressor
 
 SMALL = dict(source="sample", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
              train_end=400, val_end=600, steps_per_epoch=2, epochs=1, seed=0)
@@ -62,7 +62,3 @@ def test_conv_models_have_the_lecture_layers():
     conv = conv_regressor(14)
     assert conv.count_params() == (5 * 14 * 32 + 32) + 2 * (5 * 32 * 32 + 32) + 33
     assert conv.predict(keras.ops.zeros((2, 120, 14)), verbose=0).shape == (2, 1)
-    hybrid = conv_gru_regressor(14)
-    gru = hybrid.layers[-2]
-    assert gru.dropout == 0.1 and gru.recurrent_dropout == 0.5
-    assert hybrid.count_params() == (5 * 14 * 32 + 32) + (5 * 32 * 32 + 32) + 3 * 32 * (32 + 32 + 2) + 33

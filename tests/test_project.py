@@ -1,12 +1,11 @@
 """The project's promises about itself: packaging in sync, two README commands, notebook rules."""
 
 import re
+import tomllib
 
 import nbformat
 import pytest
 import yaml
-
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+; on 3.10 these checks are skipped
 
 from tests.conftest import ROOT
 
@@ -75,6 +74,12 @@ def test_notebook_follows_the_book_rules(path):
         if "glue(" in cell.source:
             assert "nbval-ignore-output" in cell.metadata.get("tags", []), "glue cells are not compared"
     assert not any("injected-parameters" in c.metadata.get("tags", []) for c in code)
+    wide = [line for c in code for line in c.source.splitlines() if len(line) > 88]
+    assert not wide, f"code lines over 88 columns scroll off the page: {wide}"
+    for cell in code:
+        if any("image/png" in output.get("data", {}) for output in cell.outputs):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert alt.strip(), f"a figure without alt text: {cell.source[:80]!r}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

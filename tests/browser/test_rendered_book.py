@@ -211,6 +211,55 @@ def test_each_chapter_offers_its_notebook_and_says_how_to_rerun_it(path):
     assert f"course-lib run --chapter {chapter}" in text, f"{path}: no line on how to rerun it"
 
 
+CHAPTERS = [p for p in PAGES if Path(p).stem[:2].isdigit()]
+FIGURES_AND_CODE = """() => ({
+  alts: Array.from(document.querySelectorAll('article img')).map(i => i.alt),
+  wide: Array.from(document.querySelectorAll(
+      'article div.cell_input pre, article div[class^="highlight-"] pre'))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => pre.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b)),
+})"""
+
+
+def figures_and_wide_code(page) -> tuple[list[str], list[str]]:
+    """The alt text of every figure of a chapter, and the longest line of every code block
+    that is wider than its box (a reader would have to scroll sideways to read it)."""
+    found = page.evaluate(FIGURES_AND_CODE)
+    return found["alts"], [line.strip()[:70] for line in found["wide"]]
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_each_chapter_has_described_figures_and_code_that_fits_its_cells(browser, site, path):
+    page, _ = open_page(browser, site + path)
+    try:
+        alts, wide = figures_and_wide_code(page)
+    finally:
+        page.close()
+    assert alts, f"{path}: no figure"
+    assert all(alt.strip() for alt in alts), f"{path}: {alts.count('')} figure(s) without alt text"
+    assert wide == [], f"{path}: code wider than its cell: {wide}"
+
+
+def test_the_figure_and_width_checks_can_fail(browser, tmp_path):
+    """Strip the alt text and widen a code line in a copy of one chapter: both must show."""
+    broken = tmp_path / "html"
+    shutil.copytree(HTML, broken)
+    chapter = broken / "book" / "05_lstm.html"
+    html = re.sub(r'(<img[^>]*?) alt="[^"]*"', r'\1 alt=""', chapter.read_text(encoding="utf-8"))
+    html = html.replace('<div class="cell_input docutils container">',
+                        '<div class="cell_input docutils container"><pre>' + "x" * 300 + "</pre>", 1)
+    chapter.write_text(html, encoding="utf-8")
+    server = serve(broken)
+    try:
+        page, _ = open_page(browser, f"http://127.0.0.1:{server.server_port}/book/05_lstm.html")
+        alts, wide = figures_and_wide_code(page)
+        page.close()
+    finally:
+        server.shutdown()
+    assert alts and not any(alts)
+    assert wide and wide[0].startswith("x" * 70)
+
+
 def test_search_finds_the_lstm_chapter(browser, site):
     page, errors = open_page(browser, site + "search.html?q=LSTM")
     try:
