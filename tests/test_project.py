@@ -137,3 +137,22 @@ def test_glued_values_are_pasted_as_text(path):
     notebook = nbformat.read(path, as_version=4)
     prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert "{glue:}`" not in prose
+
+
+def test_every_course_lib_run_command_in_the_book_names_real_chapters_and_parameters():
+    """The "other things to try" and the tips are commands a student copies: each must name a
+    chapter that exists and parameters that chapter declares."""
+    import papermill
+
+    commands = []
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+        commands += re.findall(r"course-lib run [^`\n]*--chapter [^`\n]*", text)
+    assert len(commands) >= len(NOTEBOOKS) + 5, commands  # a tip per chapter, five experiments
+    for command in commands:
+        chapter = re.search(r"--chapter (\S+)", command).group(1)
+        assert (ROOT / "book" / f"{chapter}.ipynb").is_file(), command
+        declared = papermill.inspect_notebook(str(ROOT / "book" / f"{chapter}.ipynb"))
+        for name in re.findall(r"-p (\w+)=", command):
+            assert name in declared, f"{command}: {chapter} has no parameter {name!r}"

@@ -425,3 +425,19 @@ def test_cli_lessons_tabulates_every_run_and_fails_when_a_lesson_does_not_hold(
     assert (root / "_toc.yml").read_text() == toc
     assert sorted(p.name for p in (root / "_build" / "runs" / "lessons").iterdir()) == [
         "seed-0-onednn-off", "seed-1-onednn-off"]
+
+
+def test_the_data_home_listing_changes_with_a_dataset_but_not_with_a_derived_file(tmp_path, monkeypatch):
+    from course_lib.datasets._home import DATA_HOME_ENV
+    from course_lib.datasets.word_vectors import DERIVED_FILES
+    from course_lib.execution_cache import data_home_listing
+
+    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
+    (tmp_path / "imdb.npz").write_bytes(b"reviews")
+    before = data_home_listing()
+    assert [name for name, _, _ in before] == ["imdb.npz"]
+    for name in DERIVED_FILES:  # written by the first run from an installed package
+        (tmp_path / name).write_text("the 0.418 0.24968\n")
+    assert data_home_listing() == before
+    (tmp_path / "jena_climate_2009_2016.csv.zip").write_bytes(b"weather")
+    assert data_home_listing() != before
