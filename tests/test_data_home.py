@@ -100,24 +100,44 @@ def test_a_corrupted_cached_file_is_replaced_by_a_fresh_download(tmp_path, file_
     home = tmp_path / "home"
     home.mkdir()
     (home / "ok.txt").write_text("hel")  # an interrupted download
-    path = fetch(RemoteFile("ok.txt", f"{url}/ok.txt", HELLO_SHA256), data_home=home)
+    with pytest.warns(UserWarning, match=r"ok.txt is not the expected ok.txt.*moved aside to"):
+        path = fetch(RemoteFile("ok.txt", f"{url}/ok.txt", HELLO_SHA256), data_home=home)
     assert path.read_text() == "hello"
+    [aside] = home.glob("ok.txt.corrupt-*")  # the old file is kept, not deleted
+    assert aside.read_text() == "hel"
 
 
 def test_a_corrupted_download_is_refused_and_not_kept(tmp_path, file_server):
     folder, url = file_server
     (folder / "ok.txt").write_text("tampered")
     home = tmp_path / "home"
-    with pytest.raises(OSError, match=r"is not the expected ok.txt: its sha256 is .* corrupted or incomplete"):
+    with pytest.raises(OSError, match=r"is not the expected ok.txt: its sha256 is .* corrupted or "
+                                      r"incomplete. The download was moved aside to .*ok.txt.corrupt-"):
         fetch(RemoteFile("ok.txt", f"{url}/ok.txt", HELLO_SHA256), data_home=home)
-    assert not (home / "ok.txt").exists()
+    assert not (home / "ok.txt").exists()  # never read as the dataset
+    [aside] = home.glob("ok.txt.corrupt-*")
+    assert aside.read_text() == "tampered"
 
 
 def test_a_corrupted_cached_file_with_downloads_off_is_named(tmp_path):
     (tmp_path / "ok.txt").write_text("hel")
-    with pytest.raises(OSError, match=r"ok.txt is not the expected ok.txt"):
+    with pytest.raises(OSError, match=r"ok.txt is not the expected ok.txt: its sha256 is \w+, expected "
+                                      + HELLO_SHA256 + r".* moved aside to .*ok.txt.corrupt-") as error:
         fetch(RemoteFile("ok.txt", "http://127.0.0.1:9/ok.txt", HELLO_SHA256), data_home=tmp_path,
               download_if_missing=False)
+    [aside] = tmp_path.glob("ok.txt.corrupt-*")
+    assert aside.read_text() == "hel" and str(aside) in str(error.value)
+
+
+def test_move_aside_never_overwrites_an_earlier_copy(tmp_path):
+    from course_lib.datasets._home import move_aside
+
+    asides = []
+    for content in ("first", "second", "third"):  # within one second: the names must differ
+        (tmp_path / "imdb.npz").write_text(content)
+        asides.append(move_aside(tmp_path / "imdb.npz"))
+    assert [a.read_text() for a in asides] == ["first", "second", "third"]
+    assert not (tmp_path / "imdb.npz").exists()
 
 
 def test_a_read_only_data_home_can_be_read_but_not_downloaded_into(tmp_path, monkeypatch):

@@ -53,9 +53,13 @@ def test_real_word_index_is_read(real_format_files):
 
 def test_wrong_checksum_is_refused_before_unpickling(real_format_files, data_home):
     (data_home / "imdb.npz").write_bytes(b"not an npz at all")
-    with pytest.raises(OSError, match="cannot be reached"):
-        load_imdb(source="keras")  # the bad file was deleted and the re-download fails offline
+    with pytest.raises(OSError, match=r"imdb.npz is not the expected imdb.npz: its sha256 is \w+, "
+                                      r"expected \w+\. .* moved aside to .*imdb.npz.corrupt-.*"
+                                      r"cannot be reached"):
+        load_imdb(source="keras")  # the bad file is moved aside; the re-download fails offline
     assert not (data_home / "imdb.npz").exists()
+    [aside] = data_home.glob("imdb.npz.corrupt-*")  # the user's file is kept
+    assert aside.read_bytes() == b"not an npz at all"
 
 
 def test_wrong_checksum_without_download_names_the_file(real_format_files, data_home):

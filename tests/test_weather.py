@@ -86,9 +86,13 @@ def test_header_without_rows_is_rejected():
 
 def test_truncated_archive_is_an_os_error_naming_the_file(data_home):
     path = write_jena_zip(data_home / "jena_climate_2009_2016.csv.zip", jena_csv(20))
-    path.write_bytes(path.read_bytes()[:60])
-    with pytest.raises(OSError, match="jena_climate_2009_2016.csv.zip is not a readable zip"):
+    truncated = path.read_bytes()[:60]
+    path.write_bytes(truncated)
+    with pytest.raises(OSError, match=r"jena_climate_2009_2016.csv.zip is not a readable zip.*"
+                                      r"moved aside to .*csv.zip.corrupt-"):
         load_jena(source="jena")
+    [aside] = data_home.glob("jena_climate_2009_2016.csv.zip.corrupt-*")  # kept, not deleted
+    assert aside.read_bytes() == truncated and not path.exists()
 
 
 def test_archive_without_the_csv_is_rejected(data_home):

@@ -207,8 +207,11 @@ def test_extraction_never_writes_outside_the_target(tmp_path):
 
 def test_truncated_glove_archive_is_an_os_error(data_home):
     (data_home / "glove.6B.zip").write_bytes(b"PK\x03\x04truncated")
-    with pytest.raises(OSError, match="glove.6B.zip is not a readable zip archive"):
+    with pytest.raises(OSError, match=r"glove.6B.zip is not a readable zip archive.*"
+                                      r"moved aside to .*glove.6B.zip.corrupt-"):
         load_glove(100, source="glove")
+    [aside] = data_home.glob("glove.6B.zip.corrupt-*")  # an 822 MB archive is never deleted
+    assert aside.read_bytes() == b"PK\x03\x04truncated"
 
 
 def test_embedding_matrix_uses_keras_imdb_offsets():

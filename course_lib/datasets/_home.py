@@ -3,7 +3,8 @@
 The real datasets (IMDB, Jena, GloVe) are downloaded once into a *data home*. The default is
 ``~/.keras/datasets`` so that files Keras already fetched are reused; ``COURSE_LIB_DATA`` or a
 ``data_home=`` argument moves it. Each remote file is described once, as data
-(:class:`RemoteFile`), and its sha256 is checked before anything reads it.
+(:class:`RemoteFile`), and its sha256 is checked before anything reads it. A file that fails
+a check is moved aside (:func:`move_aside`), never deleted: it may be the only copy a user has.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import os
 import socket
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 DATA_HOME_ENV = "COURSE_LIB_DATA"
@@ -55,6 +58,22 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     return path
 
 
+def move_aside(path: Path) -> Path:
+    """Rename ``path`` to ``<name>.corrupt-<date-time>`` beside it and return the new path.
+
+    A file that fails verification may still be the only copy a user has (an archive carried
+    by hand, a download that took an hour), so it is kept for them to inspect or delete.
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
+    os.replace(path, aside)
+    return aside
+
+
 def file_digest(path: Path, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
     digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
@@ -71,8 +90,7 @@ def verify_checksum(path: Path, remote: RemoteFile) -> None:
     if actual != remote.checksum:
         raise OSError(
             f"{path} is not the expected {remote.filename}: its {remote.algorithm} is {actual}, "
-            f"expected {remote.checksum}. The file is corrupted or incomplete; delete it and "
-            f"download it again from {remote.url}."
+            f"expected {remote.checksum}. The file is corrupted or incomplete."
         )
 
 
@@ -100,24 +118,23 @@ def fetch(
 ) -> Path:
     """The local path of ``remote``, downloading it first if needed; always checksum-verified.
 
-    A cached file whose checksum does not match is deleted and downloaded again (a partial or
-    corrupted download is never used). Offline, the ``OSError`` says which file is missing, its
-    URL, and where to put it by hand.
+    A cached file whose checksum does not match is moved aside (never deleted, never used) and
+    downloaded again; every error after that says where the old file went. Offline, the
+    ``OSError`` says which file is missing, its URL, and where to put it by hand.
     """
     home = get_data_home(data_home)
     path = home / remote.filename
+    moved = ""
     if path.exists():
         try:
             verify_checksum(path, remote)
             return path
-        except OSError:
-            if not download_if_missing:
-                raise
-            path.unlink()
+        except OSError as exc:
+            moved = f"{exc} It was moved aside to {move_aside(path)}. "
     if not download_if_missing:
         raise OSError(
-            f"{remote.filename} is not in the data home {home} and `download_if_missing` is "
-            f"False. Download {remote.url} and save it as {path}."
+            f"{moved}{remote.filename} is not in the data home {home} and `download_if_missing` "
+            f"is False. Download {remote.url} and save it as {path}."
         )
     manual = (
         f"Download it on a connected machine and copy it to {path}, or set {DATA_HOME_ENV} to "
@@ -125,13 +142,13 @@ def fetch(
     )
     if not os.access(home, os.W_OK):
         raise OSError(
-            f"{remote.filename} is not in the data home {home}, which is not writable, so it cannot "
+            f"{moved}{remote.filename} is not in the data home {home}, which is not writable, so it cannot "
             f"be downloaded there. Set {DATA_HOME_ENV} to a writable folder, or {manual[0].lower()}{manual[1:]}"
         )
     problem = _probe(remote.url, timeout)
     if problem is not None:
         raise OSError(
-            f"{remote.filename} is not in the data home {home} and {remote.url} cannot be "
+            f"{moved}{remote.filename} is not in the data home {home} and {remote.url} cannot be "
             f"reached: {problem}. {manual}"
         )
     import keras  # imported late: the offline path must stay fast
@@ -142,10 +159,12 @@ def fetch(
         ))
     except Exception as exc:  # get_file raises a bare Exception on HTTP and URL errors
         path.unlink(missing_ok=True)
-        raise OSError(f"Downloading {remote.url} failed: {exc}. {manual}") from exc
+        raise OSError(f"{moved}Downloading {remote.url} failed: {exc}. {manual}") from exc
     try:
         verify_checksum(downloaded, remote)
-    except OSError:
-        downloaded.unlink(missing_ok=True)  # a corrupted download must not wait in the cache
-        raise
+    except OSError as exc:  # a corrupted download must not be read; kept aside for inspection
+        raise OSError(f"{moved}{exc} The download was moved aside to "
+                      f"{move_aside(downloaded)}.") from exc
+    if moved:
+        warnings.warn(f"{moved}A fresh copy was downloaded to {downloaded}.", stacklevel=2)
     return downloaded

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import RemoteFile, fetch
+from course_lib.datasets._home import RemoteFile, fetch, move_aside
 
 JENA_ZIP = RemoteFile(
     filename="jena_climate_2009_2016.csv.zip",
@@ -208,6 +208,7 @@ def _read_zip_member(archive: Path, member: str) -> str:
             return bundle.read(member).decode("utf-8")
     except zipfile.BadZipFile as exc:
         raise OSError(
-            f"{archive} is not a readable zip archive ({exc}); it is probably truncated. "
-            f"Delete it so that it is downloaded again from {JENA_ZIP.url}."
+            f"{archive} is not a readable zip archive ({exc}); it is probably truncated. It was "
+            f"moved aside to {move_aside(archive)}; the next call downloads it again from "
+            f"{JENA_ZIP.url}."
         ) from exc

