@@ -77,7 +77,9 @@ def _sized_figure(xlim: tuple[float, float], ylim: tuple[float, float], *, ncols
     limits the equal-aspect drawing and it spans the page."""
     width = FIGSIZE[0] / ncols
     height = width * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.3 * title_lines + 0.4
-    fig, axes = figure(ncols, height=float(np.clip(height, 1.8, 6.0)))
+    # whole pixels at the book's dpi: the figure's size, printed as the cell's text value,
+    # then reads the same everywhere instead of as a float with round-off digits
+    fig, axes = figure(ncols, height=round(float(np.clip(height, 1.8, 6.0)), 2))
     for ax in axes:
         _canvas(ax, xlim, ylim)
     return fig, axes
