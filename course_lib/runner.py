@@ -16,8 +16,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,17 @@ class ChapterFailed(RuntimeError):
             f"Chapter {chapter!r} failed at {where}: {error}\n"
             f"The notebook executed so far is kept at {notebook}"
             + (f"\nThe kernel's log is at {log}" if log else "")
+            + (_log_tail(log) if cell is None and log else "")
         )
+
+
+def _log_tail(log: Path, lines: int = 12) -> str:
+    """The end of a kernel's log: a kernel that died before its first cell says why only there."""
+    try:
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return ""
+    return "".join(f"\n  | {line}" for line in tail) if tail else ""
 
 
 @dataclass
@@ -270,15 +281,42 @@ def _execute_chapter(source: str, output: str, parameters: dict, log: str,
     with open(log, "w") as handle:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
-    try:
-        papermill.execute_notebook(source, output, parameters=parameters, kernel_name="python3",
-                                   cwd=str(Path(output).parent), progress_bar=False,
-                                   execution_timeout=cell_timeout)
-    except papermill.PapermillExecutionError as exc:
-        return exc.exec_count, f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel death, a cell past its timeout, a missing kernel, ...
-        return _running_cell(Path(output)), f"{type(exc).__name__}: {exc}"
-    return None
+    return execute_with_retried_start(
+        lambda: papermill.execute_notebook(
+            source, output, parameters=parameters, kernel_name="python3",
+            cwd=str(Path(output).parent), progress_bar=False, execution_timeout=cell_timeout),
+        Path(output))
+
+
+START_ATTEMPTS = 3  # a kernel that dies before running a cell is started again, this often
+
+
+def execute_with_retried_start(execute: Callable[[], object], output: Path,
+                               attempts: int = START_ATTEMPTS) -> tuple[int | None, str] | None:
+    """Call ``execute`` (papermill on one chapter); return ``(cell, error)`` on failure.
+
+    Kernels started at the same moment by separate processes can race for the same free port,
+    and the loser dies before it answers (``Kernel died before replying to kernel_info``). It
+    had run no cell, so starting it again is safe: a start-up failure is retried, each retry
+    noted in the chapter's log; a failure in a cell never is.
+    """
+    import papermill
+
+    attempt = 1
+    while True:
+        try:
+            execute()
+            return None
+        except papermill.PapermillExecutionError as exc:
+            return exc.exec_count, f"{exc.ename}: {exc.evalue}"
+        except Exception as exc:  # kernel death, a cell past its timeout, a missing kernel, ...
+            cell = _running_cell(output)
+            if cell is not None or attempt == attempts:
+                return cell, f"{type(exc).__name__}: {exc}"
+            attempt += 1
+            print(f"course-lib: the kernel died before running a cell ({type(exc).__name__}: "
+                  f"{exc}); starting it again (attempt {attempt} of {attempts})",
+                  file=sys.stderr, flush=True)
 
 
 def _running_cell(output: Path) -> int | None:

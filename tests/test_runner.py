@@ -441,3 +441,78 @@ def test_the_data_home_listing_changes_with_a_dataset_but_not_with_a_derived_fil
     assert data_home_listing() == before
     (tmp_path / "jena_climate_2009_2016.csv.zip").write_bytes(b"weather")
     assert data_home_listing() != before
+
+
+def _kernel_that_dies_at_start(times):
+    """An ``execute`` that fails like a kernel losing a port race, ``times`` times, then runs."""
+    calls = []
+
+    def execute():
+        calls.append(1)
+        if len(calls) <= times:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    return execute, calls
+
+
+def test_a_kernel_that_dies_before_its_first_cell_is_started_again(tmp_path, capsys):
+    from course_lib.runner import execute_with_retried_start
+
+    execute, calls = _kernel_that_dies_at_start(times=2)
+    assert execute_with_retried_start(execute, tmp_path / "never_written.ipynb", attempts=3) is None
+    assert len(calls) == 3
+    assert capsys.readouterr().err.count("starting it again") == 2
+
+    execute, calls = _kernel_that_dies_at_start(times=3)
+    failure = execute_with_retried_start(execute, tmp_path / "never_written.ipynb", attempts=3)
+    assert failure == (None, "RuntimeError: Kernel died before replying to kernel_info")
+    assert len(calls) == 3
+
+
+def test_a_kernel_that_dies_inside_a_cell_is_not_started_again(tmp_path):
+    from course_lib.runner import execute_with_retried_start
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
+                                               nbformat.v4.new_code_cell("2")])
+    notebook.cells[1].metadata["papermill"] = {"start_time": "2026-11-26T00:00:00"}
+    output = tmp_path / "partly_run.ipynb"
+    nbformat.write(notebook, output)
+    execute, calls = _kernel_that_dies_at_start(times=1)
+    assert execute_with_retried_start(execute, output) == (
+        2, "RuntimeError: Kernel died before replying to kernel_info")
+    assert len(calls) == 1
+
+
+def test_a_start_up_failure_shows_the_end_of_the_kernel_log(tmp_path):
+    log = tmp_path / "chapter.log"
+    log.write_text("".join(f"line {n}\n" for n in range(30)) + "OSError: address already in use\n")
+    message = str(ChapterFailed("01_recap", None, "RuntimeError: died", tmp_path / "x.ipynb", log))
+    assert message.endswith("  | OSError: address already in use") and "line 29" in message
+    assert "line 5\n" not in message
+    in_a_cell = str(ChapterFailed("01_recap", 3, "ValueError: bad", tmp_path / "x.ipynb", log))
+    assert "address already in use" not in in_a_cell
+
+
+def test_nbval_starts_a_kernel_again_when_it_dies_before_its_first_cell():
+    import importlib.util
+
+    from nbval import kernel
+
+    spec = importlib.util.spec_from_file_location("harness", ROOT / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+
+    assert kernel.start_new_kernel.retried  # the harness wrapped what nbval's RunningKernel calls
+    calls = []
+
+    def start_new_kernel(**kwargs):
+        calls.append(kwargs)
+        if len(calls) < conftest.KERNEL_START_ATTEMPTS:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "manager", "client"
+
+    assert conftest._retrying(start_new_kernel)(kernel_name="python3") == ("manager", "client")
+    assert len(calls) == conftest.KERNEL_START_ATTEMPTS
+    calls.clear()
+    with pytest.raises(RuntimeError):
+        conftest._retrying(lambda: (_ for _ in ()).throw(RuntimeError("dead")))()
