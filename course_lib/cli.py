@@ -56,6 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                        help="chapters executed at once (default: 2, or 1 on a single core)")
     commands.add_parser("list", help="list chapters and profiles")
+    fetch = commands.add_parser(
+        "fetch", help="download, once, every real dataset file a profile reads, verify each, "
+        "and list what is present and where (offline: what is missing and where to put it)")
+    fetch.add_argument("--profile", default="full", help="profile (default: full)")
+    fetch.add_argument("--data-home", help="folder for the files (default: $COURSE_LIB_DATA "
+                       "or ~/.keras/datasets)")
+    rehearse = commands.add_parser(
+        "rehearse", help="execute the chapters with the full profile on full-size stand-ins "
+        "of the real datasets, offline, training one short epoch; report time and memory")
+    rehearse.add_argument("--chapter", action="append", dest="chapters", metavar="NAME",
+                          help="rehearse only this chapter (repeatable); default: all")
+    rehearse.add_argument("--jobs", type=int, default=1,
+                          help="chapters executed at once (default: 1, so that each peak "
+                          "memory is the chapter's own)")
     args = parser.parse_args(argv)
 
     try:
@@ -69,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "lessons":
         return _lessons(root, args.seeds, args.kernel_paths, args.jobs)
+    if args.command == "fetch":
+        return _fetch(root, args.profile, args.data_home)
+    if args.command == "rehearse":
+        return _rehearse(root, args.chapters, args.jobs)
     overrides = dict(args.parameter)
     try:
         plan = plan_run(root, args.profile, args.chapters, overrides)
@@ -91,6 +109,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reused, inputs unchanged ({len(report.reused)}): {' '.join(report.reused)}")
     print(f"{'executed':<28} {sum(report.seconds.values()):7.1f} s   -> {report.run_dir}")
     return 0
+
+
+def _fetch(root: Path, profile: str, data_home: str | None) -> int:
+    from course_lib.datasets.catalog import fetch_all, files_for, status_table
+
+    try:
+        statuses = fetch_all(files_for(plan_run(root, profile)), data_home=data_home)
+    except (ValueError, OSError) as exc:
+        print(f"course-lib: error: {exc}", file=sys.stderr)
+        return 2
+    if not statuses:
+        print(f"The {profile} profile reads no downloaded file: it runs offline as it is.")
+        return 0
+    print(status_table(statuses))
+    return 1 if any(item.state == "missing" for item in statuses) else 0
+
+
+def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
+    from course_lib.rehearsal import rehearse
+
+    try:
+        report = rehearse(root, chapters, jobs=jobs)
+    except (ValueError, OSError) as exc:
+        print(f"course-lib: error: {exc}", file=sys.stderr)
+        return 2
+    print(report.table())
+    print(f"report: {report.run_dir / 'rehearsal.md'}")
+    if not report.passed:
+        print("course-lib: the rehearsal found errors (last column); the executed notebooks "
+              f"are in {report.run_dir / 'book'}", file=sys.stderr)
+    return 0 if report.passed else 1
 
 
 def _lessons(root: Path, seeds: list[int], paths: list[str], jobs: int) -> int:

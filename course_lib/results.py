@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_lib._checks import check_positive_int
 from course_lib._files import atomic_write_text
 
 if TYPE_CHECKING:
@@ -193,12 +194,22 @@ class RecordingTask:
         record(result, self.run_folder)
         return result
 
-    def reuse_or_train(self, chapter: str, name: str, build: Callable[[], keras.Model],
-                       **model_settings) -> Result:
+    def reuse_or_train(self, chapter: str, name: str, build: Callable[[], keras.Model], *,
+                       epochs: int | None = None, **model_settings) -> Result:
         """The result ``chapter`` recorded for ``name`` in this run with these settings, or, if
         there is none (that chapter did not run, ran with other settings, or there is no run
-        folder), train it now: later chapters compare against earlier ones without retraining."""
+        folder), train it now: later chapters compare against earlier ones without retraining.
+
+        ``epochs``: how long that chapter trains the model, where it differs from this task's
+        (chapter 8 trains its regularised GRU for 40 epochs in the lecture but compares it with
+        chapter 7's GRU, trained for 20).
+        """
+        settings = {**self.settings, **model_settings}
+        if epochs is not None:
+            check_positive_int(epochs=epochs)
+            settings["epochs"] = epochs
         return recall_or_record(
-            chapter, self.TASK, name, {**self.settings, **model_settings},
-            lambda: self.result(chapter, self.train(build, name), **model_settings),
+            chapter, self.TASK, name, settings,
+            lambda: from_run(chapter, self.train(build, name, epochs=epochs), task=self.TASK,
+                             source=self.source, settings=settings),
             self.run_folder)

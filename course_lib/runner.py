@@ -269,8 +269,28 @@ def chapter_order(needs: Mapping[str, set[str]]) -> graphlib.TopologicalSorter:
     return order
 
 
+@dataclass(frozen=True)
+class Rehearsal:
+    """How a rehearsal executes a chapter, which a normal run never does: ``prelude`` runs in
+    the kernel before the chapter's first cell, ``epilogue`` after its last (``{chapter}`` in
+    either is replaced by the chapter's name), and every cell runs even after one raised, so
+    that a chapter reaches all its code; its errors stay in the executed notebook for
+    :mod:`course_lib.rehearsal` to sort out."""
+
+    prelude: str
+    epilogue: str
+
+    def wrap(self, notebook: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+        for index, code in ((0, self.prelude), (len(notebook.cells) + 1, self.epilogue)):
+            cell = nbformat.v4.new_code_cell(code.replace("{chapter}", chapter))
+            cell.metadata["tags"] = ["rehearsal"]
+            notebook.cells.insert(index, cell)
+        return notebook
+
+
 def _execute_chapter(source: str, output: str, parameters: dict, log: str,
-                     cell_timeout: int | None) -> tuple[int | None, str] | None:
+                     cell_timeout: int | None,
+                     rehearsal: Rehearsal | None = None) -> tuple[int | None, str] | None:
     """Run one chapter in a worker process; return ``(cell, error)`` on failure, else None.
 
     The worker's standard streams, which the kernel inherits, go to the chapter's log file:
@@ -281,11 +301,22 @@ def _execute_chapter(source: str, output: str, parameters: dict, log: str,
     with open(log, "w") as handle:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
-    return execute_with_retried_start(
-        lambda: papermill.execute_notebook(
-            source, output, parameters=parameters, kernel_name="python3",
-            cwd=str(Path(output).parent), progress_bar=False, execution_timeout=cell_timeout),
-        Path(output))
+    notebook, engine = source, {}
+    if rehearsal is not None:
+        notebook = rehearsal.wrap(nbformat.read(source, as_version=4), Path(source).stem)
+        engine = {"allow_errors": True}
+
+    def execute() -> None:
+        try:
+            papermill.execute_notebook(
+                notebook, output, parameters=parameters, kernel_name="python3",
+                cwd=str(Path(output).parent), progress_bar=False,
+                execution_timeout=cell_timeout, **engine)
+        except papermill.PapermillExecutionError:
+            if rehearsal is None:
+                raise  # a rehearsal ran every cell; the errors are in the notebook
+
+    return execute_with_retried_start(execute, Path(output))
 
 
 START_ATTEMPTS = 3  # a kernel that dies before running a cell is started again, this often
@@ -357,6 +388,7 @@ def run_book(
     jobs: int = 1,
     cell_timeout: int | None = None,
     report_lessons: bool = False,
+    rehearsal: Rehearsal | None = None,
 ) -> RunReport:
     """Execute chapters into ``run_dir`` (default ``_build/runs/<profile>``).
 
@@ -375,11 +407,17 @@ def run_book(
     :class:`ChapterFailed` once the chapters already running have finished; what ran is kept.
     ``report_lessons`` (for ``course-lib lessons`` only) has the chapters record a lesson their
     run does not show instead of failing on it (see :mod:`course_lib.lessons`).
+    ``rehearsal`` (for ``course-lib rehearse`` only, see :class:`Rehearsal`) wraps each
+    chapter's cells and lets every cell run; it implies ``report_lessons``.
     """
     check_positive_int(jobs=jobs)
+    if rehearsal is not None and refresh:
+        raise ValueError("A rehearsal never writes into book/: `refresh` must be False. "
+                         "Received: refresh=True")
+    force = force or rehearsal is not None  # its outputs are never reused, nor reuse others
     root = find_root(root)
     plan = dict(plan_run(root, profile, chapters, overrides))
-    if report_lessons:  # part of the parameters, hence of each chapter's cache key
+    if report_lessons or rehearsal is not None:  # a parameter: part of the cache key
         plan = {name: ({**parameters, lessons.REPORT_PARAMETER: True}
                        if lessons.REPORT_PARAMETER in declared_parameters(root, name) else parameters)
                 for name, parameters in plan.items()}
@@ -431,7 +469,8 @@ def run_book(
                     if len(running) == jobs:
                         continue
                     ready.remove(name)
-                    running[_submit(pool, root, run_dir, name, plan[name], cell_timeout)] = (
+                    running[_submit(pool, root, run_dir, name, plan[name], cell_timeout,
+                                    rehearsal)] = (
                         name, key, time.perf_counter())
                 if not running:
                     continue  # all that was ready was reused (or the run stopped): go on
@@ -471,7 +510,7 @@ def _progress_bar(total: int, profile: str, enabled: bool):
 
 
 def _submit(pool: ProcessPoolExecutor, root: Path, run_dir: Path, name: str, parameters: dict,
-            cell_timeout: int | None) -> Future:
+            cell_timeout: int | None, rehearsal: Rehearsal | None = None) -> Future:
     """Start one chapter: forget what it recorded and produced before, hand it the run folder."""
     results.forget(name, run_dir)
     lessons.forget(name, run_dir)
@@ -480,7 +519,7 @@ def _submit(pool: ProcessPoolExecutor, root: Path, run_dir: Path, name: str, par
         parameters = {**parameters, RUN_FOLDER_PARAMETER: str(run_dir)}
     return pool.submit(_execute_chapter, str(root / BOOK_DIR / f"{name}.ipynb"),
                        str(run_dir / BOOK_DIR / f"{name}.ipynb"), parameters,
-                       str(run_dir / LOGS_DIR / f"{name}.log"), cell_timeout)
+                       str(run_dir / LOGS_DIR / f"{name}.log"), cell_timeout, rehearsal)
 
 
 def _wait(running: Mapping[Future, tuple[str, str, float]], bar, run_dir: Path) -> set[Future]:

@@ -62,3 +62,23 @@ def test_conv_models_have_the_lecture_layers():
     conv = conv_regressor(14)
     assert conv.count_params() == (5 * 14 * 32 + 32) + 2 * (5 * 32 * 32 + 32) + 33
     assert conv.predict(keras.ops.zeros((2, 120, 14)), verbose=0).shape == (2, 1)
+
+
+def test_a_model_reused_from_a_chapter_that_trains_it_longer_keeps_its_own_epochs(task):
+    """Chapter 8 trains for 40 epochs in the lecture, yet compares with chapter 7's 20-epoch
+    GRU: the result reused (or trained) is the 20-epoch one, and says so."""
+    built = []
+
+    def build():
+        built.append(1)
+        return recurrent_regressor(task.splits.features, units=4)
+
+    own_epochs = task.epochs + 1
+    first = task.reuse_or_train("07_forecasting", "GRU", build, epochs=own_epochs, units=4)
+    assert first.settings["epochs"] == own_epochs and len(first.history["loss"]) == own_epochs
+    again = task.reuse_or_train("07_forecasting", "GRU", build, epochs=own_epochs, units=4)
+    assert len(built) == 1 and again == first
+    task.reuse_or_train("07_forecasting", "GRU", build, units=4)  # the task's epochs: another
+    assert len(built) == 2
+    with pytest.raises(ValueError, match="`epochs` must be a positive integer. Received: epochs=0"):
+        task.reuse_or_train("07_forecasting", "GRU", build, epochs=0)

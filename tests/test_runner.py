@@ -30,6 +30,39 @@ def test_quick_profile_overrides_nothing():
     assert all(parameters == {} for _, parameters in plan_run(ROOT, "quick"))
 
 
+def _lecture_settings():
+    import yaml
+
+    return yaml.safe_load((ROOT / "book" / "lecture_settings.yml").read_text())
+
+
+def _full_profile_values(chapter):
+    """What a chapter runs with under the full profile: the profile's value, else its default."""
+    import ast
+
+    from course_lib.runner import declared_parameters
+
+    defaults = {name: ast.literal_eval(spec["default"])
+                for name, spec in declared_parameters(ROOT, chapter).items()}
+    return {**defaults, **dict(plan_run(ROOT, "full", [chapter]))[chapter]}
+
+
+@pytest.mark.parametrize("chapter", sorted(_lecture_settings()))
+def test_the_full_profile_runs_each_chapter_with_the_lectures_settings(chapter):
+    runs_with = _full_profile_values(chapter)
+    differences = {name: (runs_with.get(name, "not a parameter"), lecture)
+                   for name, lecture in _lecture_settings()[chapter].items()
+                   if runs_with.get(name, "not a parameter") != lecture}
+    assert not differences, f"{chapter}: full profile vs the lecture (name: (full, lecture)): {differences}"
+
+
+def test_the_full_profile_sets_nothing_the_lecture_table_does_not_vouch_for():
+    lecture = _lecture_settings()
+    unvouched = {chapter: sorted(set(overrides) - set(lecture.get(chapter, {})))
+                 for chapter, overrides in load_profiles(ROOT)["full"].items()}
+    assert not any(unvouched.values()), unvouched
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(profile="fast"), r"Unknown profile. Received: profile='fast'. Valid: \['full', 'quick'\]"),
     (dict(profile="quick", chapters=["99_nope"]), r"Unknown chapters. Received: chapters=\['99_nope'\]. Valid: \['01_recap'"),
