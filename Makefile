@@ -6,6 +6,10 @@ PROFILE ?= quick
 FORCE ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK_VENV := _build/lockenv
+LOCK_HEADER := '\# The exact versions `make install` installs (a pip constraints file, used as' \
+	'\# `pip install -c constraints.txt`): those that produced the committed outputs.' \
+	'\# `make lock` refreshes it from the index (newest versions pyproject.toml allows).'
 JB_FLAGS := -W -n --keep-going
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	--nbval-cell-timeout 600 -p no:cacheprovider -n 2 --dist loadfile
@@ -15,16 +19,41 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 OTHER_KERNEL_PATH := TF_ENABLE_ONEDNN_OPTS=0 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
 	OMP_NUM_THREADS=1
 
-.PHONY: install book test unit-test nbval book-check browser-check refresh lessons bench clean
+.PHONY: install lock lab book test unit-test nbval book-check browser-check refresh lessons rehearse \
+	fetch bench clean
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required, found " + sys.version.split()[0]'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# .venv is created by $(PYTHON) when it is Python 3.11-3.13, else by the first of python3.13,
+# python3.12, python3.11 on the PATH (scripts/find_python.sh says which, or stops with one line).
+# It installs the versions locked in constraints.txt (see `make lock`).
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || { python=$$(sh scripts/find_python.sh "$(PYTHON)") && \
+		echo "$$python -m venv $(VENV)" && $$python -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: refresh constraints.txt, the exact versions `make install` installs: a scratch venv
+## gets the newest versions pyproject.toml's ranges allow (extras book, test and lab), then
+## `pip freeze`; review the diff, run `make test`, commit both
+lock:
+	@python=$$(sh scripts/find_python.sh "$(PYTHON)") && rm -rf $(LOCK_VENV) && \
+		echo "$$python -m venv $(LOCK_VENV)" && $$python -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[book,test,lab]"
+	$(LOCK_VENV)/bin/python -m pip check
+	$(LOCK_VENV)/bin/python -m pip freeze --exclude-editable > $(LOCK_VENV)/freeze.txt
+	{ printf '%s\n' $(LOCK_HEADER); grep -Eiv '^(pip|setuptools|wheel)==' $(LOCK_VENV)/freeze.txt | \
+		LC_ALL=C sort -f; } > constraints.txt
+	rm -rf $(LOCK_VENV)
+
+## make lab: open the chapters in JupyterLab on the course's kernel (.venv's python3), installing
+## the `lab` extra on first use; a chapter run there uses its parameters cell, the quick profile
+lab: $(STAMP)
+	@$(BIN)/python -c 'import jupyterlab, ipykernel' 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test,lab]"
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=book
 
 ## make book [PROFILE=full] [FORCE=1]: execute into _build/runs/$(PROFILE) every chapter whose
 ## inputs changed since the last run (all of them with FORCE=1), render _build/html
@@ -57,6 +86,16 @@ refresh: $(STAMP)
 ## when a lesson did not hold in every run); about half an hour on 2 cores, not part of `make test`
 lessons: $(STAMP)
 	$(BIN)/course-lib lessons
+
+## make rehearse: every chapter under the full profile, offline, on full-size stand-ins of IMDB,
+## Jena and GloVe, training one epoch of a few steps; a table of each chapter's time and peak
+## memory (_build/runs/rehearsal/rehearsal.md); exit 1 on any error but a lesson's assertion
+rehearse: $(STAMP)
+	$(BIN)/course-lib rehearse
+
+## make fetch: download once every file the full profile reads, verify each, list them
+fetch: $(STAMP)
+	$(BIN)/course-lib fetch --profile full
 
 ## make bench: batches/s and peak memory of the window generator against a loop and Keras, and
 ## how long the offline data takes to load

@@ -28,7 +28,8 @@ from course_lib.datasets.word_vectors import DERIVED_FILES
 CACHE_DIR = "cache"
 # Environment variables that change what a kernel computes (kernel path, threads, backend).
 KERNEL_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
-                      "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "KERAS_BACKEND")
+                      "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "KERAS_BACKEND",
+                      "COURSE_LIB_DETERMINISTIC")
 
 
 def _sha256(data: bytes) -> str:

