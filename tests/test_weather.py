@@ -48,10 +48,13 @@ def test_real_jena_archive_is_parsed_and_validated(data_home, monkeypatch):
     assert record.values[0, 1] == pytest.approx(-8.0)
 
 
-def test_jena_row_count_is_checked(data_home):
+def test_jena_row_count_is_checked_and_the_short_file_kept_aside(data_home):
     write_jena_zip(data_home / "jena_climate_2009_2016.csv.zip", jena_csv(10))
-    with pytest.raises(ValueError, match="must hold 420,551 rows. Received: 10 rows"):
+    with pytest.raises(ValueError, match="must hold 420,551 rows. Received: 10 rows") as error:
         load_jena(source="jena")
+    (aside,) = data_home.glob("jena_climate_2009_2016.csv.zip.corrupt-*")
+    assert str(aside) in str(error.value)
+    assert not (data_home / "jena_climate_2009_2016.csv.zip").exists()
 
 
 def test_wrong_header_is_named():

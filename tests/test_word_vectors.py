@@ -196,6 +196,18 @@ def test_real_glove_is_extracted_from_the_archive_once(data_home):
     assert not list(data_home.glob("*.part"))
 
 
+def test_a_truncated_extracted_file_is_set_aside_and_extracted_again(data_home):
+    with zipfile.ZipFile(data_home / "glove.6B.zip", "w") as bundle:
+        bundle.writestr("glove.6B.100d.txt", GLOVE_LINES)
+    cut_short = GLOVE_LINES[: len(GLOVE_LINES) // 2]
+    (data_home / "glove.6B.100d.txt").write_text(cut_short)
+    with pytest.warns(UserWarning, match=r"glove.6B.100d.txt has \d+ bytes, not the \d+ .*moved to"):
+        vectors = load_glove(100, source="glove")
+    assert vectors.words == ("the", "movie", "good")
+    [aside] = data_home.glob("glove.6B.100d.txt.corrupt-*")
+    assert aside.read_text() == cut_short
+
+
 def test_extraction_never_writes_outside_the_target(tmp_path):
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as bundle:

@@ -188,8 +188,9 @@ def load_jena(
         )
         if len(record) != JENA_ROWS:
             raise ValueError(
-                f"{archive} must hold {JENA_ROWS:,} rows. Received: {len(record):,} rows. "
-                f"Delete the file so that it is downloaded again."
+                f"{archive} must hold {JENA_ROWS:,} rows. Received: {len(record):,} rows. It was "
+                f"moved aside to {move_aside(archive)}; the next call downloads it again from "
+                f"{JENA_ZIP.url}."
             )
     else:
         raise ValueError(f"`source` must be 'sample' or 'jena'. Received: source={source!r}")

@@ -90,6 +90,7 @@ def glove_path(
     home = get_data_home(data_home)
     target = home / f"glove.6B.{dim}d.txt"
     if source == "glove":
+        _set_aside_if_truncated(target, home / GLOVE_ZIP.filename)
         if not target.is_file():
             archive = fetch(GLOVE_ZIP, data_home=home, download_if_missing=download_if_missing)
             extract_member(archive, target.name, target)
@@ -104,6 +105,24 @@ def glove_path(
                       f"It was moved to {aside}; converting the packaged vectors again.",
                       stacklevel=2)
     return write_glove(WordVectors(words, vectors), target)
+
+
+def _set_aside_if_truncated(extracted: Path, archive: Path) -> None:
+    """Move aside an extracted GloVe file whose size differs from its member in the archive
+    beside it (copied or extracted by hand and cut short): it is extracted again."""
+    if not (extracted.is_file() and archive.is_file()):
+        return
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            expected = bundle.getinfo(extracted.name).file_size
+    except (zipfile.BadZipFile, KeyError):
+        return  # the archive's own fault, reported when it is read
+    found = extracted.stat().st_size
+    if found != expected:
+        aside = move_aside(extracted)
+        warnings.warn(f"{extracted} has {found:,} bytes, not the {expected:,} of "
+                      f"{extracted.name} in {archive}. It was moved to {aside}; extracting it "
+                      "again.", stacklevel=3)
 
 
 def load_glove(
