@@ -10,6 +10,8 @@ LOCK_VENV := _build/lockenv
 LOCK_HEADER := '\# The exact versions `make install` installs (a pip constraints file, used as' \
 	'\# `pip install -c constraints.txt`): those that produced the committed outputs.' \
 	'\# `make lock` refreshes it from the index (newest versions pyproject.toml allows).'
+# The lock's last header line: the Python and platform it was resolved for (tests/test_environment.py).
+export LOCKED_ON := import platform, sys; print(f'\# Locked with Python {sys.version_info[0]}.{sys.version_info[1]} on {platform.system()} {platform.machine()}.')
 JB_FLAGS := -W -n --keep-going
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	--nbval-cell-timeout 600 -p no:cacheprovider -n 2 --dist loadfile
@@ -44,8 +46,8 @@ lock:
 	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[book,test,lab]"
 	$(LOCK_VENV)/bin/python -m pip check
 	$(LOCK_VENV)/bin/python -m pip freeze --exclude-editable > $(LOCK_VENV)/freeze.txt
-	{ printf '%s\n' $(LOCK_HEADER); grep -Eiv '^(pip|setuptools|wheel)==' $(LOCK_VENV)/freeze.txt | \
-		LC_ALL=C sort -f; } > constraints.txt
+	{ printf '%s\n' $(LOCK_HEADER); $(LOCK_VENV)/bin/python -c "$$LOCKED_ON"; \
+		grep -Eiv '^(pip|setuptools|wheel)==' $(LOCK_VENV)/freeze.txt | LC_ALL=C sort -f; } > constraints.txt
 	rm -rf $(LOCK_VENV)
 
 ## make lab: open the chapters in JupyterLab on the course's kernel (.venv's python3), installing
@@ -67,10 +69,10 @@ book: $(STAMP)
 test: unit-test nbval book-check browser-check
 
 unit-test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
+	COURSE_LIB_DETERMINISTIC=1 $(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
 
 nbval: $(STAMP)
-	$(OTHER_KERNEL_PATH) $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
+	$(OTHER_KERNEL_PATH) COURSE_LIB_DETERMINISTIC=1 $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
 
 book-check: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS) --all
@@ -87,9 +89,10 @@ refresh: $(STAMP)
 lessons: $(STAMP)
 	$(BIN)/course-lib lessons
 
-## make rehearse: every chapter under the full profile, offline, on full-size stand-ins of IMDB,
-## Jena and GloVe, training one epoch of a few steps; a table of each chapter's time and peak
-## memory (_build/runs/rehearsal/rehearsal.md); exit 1 on any error but a lesson's assertion
+## make rehearse: every chapter under the full profile, offline, on stand-ins of IMDB and Jena at
+## their real sizes and of GloVe (2,000 words), training one epoch of a few steps; a table of each
+## chapter's time and peak memory (_build/runs/rehearsal/rehearsal.md); exit 1 on any error but
+## a training outcome one short epoch cannot reach
 rehearse: $(STAMP)
 	$(BIN)/course-lib rehearse
 

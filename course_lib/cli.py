@@ -127,7 +127,7 @@ def _fetch(root: Path, profile: str, data_home: str | None) -> int:
 
 
 def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
-    from course_lib.rehearsal import rehearse
+    from course_lib.rehearsal import REPORT_FILE, rehearse
 
     try:
         report = rehearse(root, chapters, jobs=jobs)
@@ -135,7 +135,7 @@ def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
     print(report.table())
-    print(f"report: {report.run_dir / 'rehearsal.md'}")
+    print(f"report: {report.run_dir / REPORT_FILE}")
     if not report.passed:
         print("course-lib: the rehearsal found errors (last column); the executed notebooks "
               f"are in {report.run_dir / 'book'}", file=sys.stderr)

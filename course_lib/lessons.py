@@ -108,6 +108,23 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 
+class NotLearned(AssertionError):
+    """A training outcome a chapter asserts that is not a measured lesson (the classifier
+    learned something at all, the trained LSTM reaches further than the untrained one)."""
+
+
+def expect_learned(condition: bool, message: str) -> None:
+    """Assert a training outcome: raise :class:`NotLearned` (an ``AssertionError``, so a run,
+    nbval and ``course-lib lessons`` fail on it as on ``assert``) unless ``condition`` holds.
+
+    Its own type tells the full-profile rehearsal, whose training is cut to one short epoch,
+    that this failure is one capped training cannot avoid: it reports it, while any other
+    error, a plain ``assert`` on a shape or a data fact included, fails the rehearsal.
+    """
+    if not condition:
+        raise NotLearned(message)
+
+
 def lesson(key: str) -> Lesson:
     """The lesson called ``key``; an unknown key is a typo in a chapter, named with the choices."""
     for item in LESSONS:

@@ -2,13 +2,14 @@
 
 An instructor runs the full profile in class, on the real IMDB, Jena and GloVe files. A shape,
 a memory peak or a code path that only those sizes reach would otherwise first fail hours
-into that run. The rehearsal writes format-exact stand-ins of the three datasets, at their
-real sizes, into a temporary data home (:mod:`course_lib.stand_ins`), then executes every
-chapter with the full profile's parameters, capping only how long models train: one epoch
-of a few steps. Capped training cannot show the lessons, so the chapters run with their
-lesson checks reported (``report_lessons``) and every cell runs even after an assertion
-failed; any other error fails the rehearsal. Each chapter's time and peak memory are
-reported.
+into that run. The rehearsal writes format-exact stand-ins of the three datasets (IMDB and
+Jena at their real sizes, GloVe with 2,000 words) into a temporary data home
+(:mod:`course_lib.stand_ins`), then executes every chapter with the full profile's
+parameters, capping only how long models train: one epoch of a few steps. Capped training
+cannot show the lessons, so the chapters run with their lesson checks reported
+(``report_lessons``), every cell runs even after one failed, and a training outcome not
+reached (:class:`~course_lib.lessons.NotLearned`) is reported; any other error fails the
+rehearsal. Each chapter's time and peak memory are reported.
 
 The stand-ins pass the loaders' verification only through
 :func:`course_lib.datasets._home.accept_stand_ins`, which the rehearsal calls in each
@@ -29,8 +30,9 @@ import nbformat
 
 from course_lib import stand_ins
 from course_lib._checks import check_positive_int
-from course_lib.runner import (BOOK_DIR, ChapterFailed, Rehearsal, declared_parameters,
-                               find_root, list_chapters, run_book)
+from course_lib.lessons import NotLearned
+from course_lib.runner import (BOOK_DIR, TIMINGS_FILE, ChapterFailed, Rehearsal,
+                               declared_parameters, find_root, plan_run, run_book)
 
 PROFILE = "full"
 STEPS = 3  # training steps per epoch, and validation steps, in a rehearsal
@@ -47,11 +49,17 @@ accept_stand_ins({digests!r})
 training.STEP_LIMIT = {steps!r}
 """
 _EPILOGUE = """\
-# Rehearsal only: this kernel's peak resident memory.
-import json, pathlib, resource
-pathlib.Path({memory_dir!r}, "{{chapter}}.json").write_text(json.dumps(
-    {{"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# Rehearsal only: this kernel's peak resident memory (ru_maxrss: KiB, bytes on macOS).
+import json, pathlib, sys
+try:
+    import resource
+    _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _peak /= 1024 ** 2 if sys.platform == "darwin" else 1024
+except ImportError:  # Windows has no resource module: no figure
+    _peak = None
+pathlib.Path({memory_dir!r}, "{{chapter}}.json").write_text(json.dumps({{"peak_mib": _peak}}))
 """
+CELL_TIMEOUT = 900  # seconds: a stand-in's cell takes well under a minute; a hung one fails
 
 
 @dataclass
@@ -114,7 +122,7 @@ def rehearse(
     """
     check_positive_int(jobs=jobs, steps=steps)
     root = find_root(root)
-    chapters = list(chapters) if chapters is not None else list_chapters(root)
+    chapters = [name for name, _ in plan_run(root, PROFILE, chapters)]  # names checked first
     run_dir = Path(run_dir) if run_dir else root / "_build" / "runs" / "rehearsal"
     memory_dir = run_dir.resolve() / MEMORY_DIR
     shutil.rmtree(memory_dir, ignore_errors=True)  # figures of an earlier rehearsal
@@ -129,15 +137,16 @@ def rehearse(
             epilogue=_EPILOGUE.format(memory_dir=str(memory_dir)))
         outcome = {name: ChapterRehearsal(name) for name in chapters}
         try:
-            report = run_book(root, PROFILE, chapters, run_dir=run_dir, jobs=jobs,
-                              overrides=capped_training(root, chapters, steps),
-                              progress=progress, cell_timeout=None, rehearsal=wrapper)
-            seconds = report.seconds
+            run_book(root, PROFILE, chapters, run_dir=run_dir, jobs=jobs,
+                     overrides=capped_training(root, chapters, steps),
+                     progress=progress, cell_timeout=CELL_TIMEOUT, rehearsal=wrapper)
         except ChapterFailed as exc:  # died or hung: the other chapters' figures still count
             outcome[exc.chapter].errors.append(str(exc).splitlines()[0])
-            seconds = {}
+    timings = run_dir / TIMINGS_FILE  # each chapter's seconds, written as it finishes
+    seconds = json.loads(timings.read_text()) if timings.is_file() else {}
     for name, item in outcome.items():
-        item.seconds = seconds.get(name)
+        executed = (run_dir / BOOK_DIR / f"{name}.ipynb").is_file() and not item.errors
+        item.seconds = seconds.get(name) if executed else None
         memory = memory_dir / f"{name}.json"
         if memory.is_file():
             item.peak_mib = json.loads(memory.read_text())["peak_mib"]
@@ -148,16 +157,19 @@ def rehearse(
 
 
 def _sort_errors(notebook_path: Path, item: ChapterRehearsal) -> None:
-    """Assertion failures are what capped training cannot show; anything else is a fault."""
+    """A training outcome not reached (:class:`~course_lib.lessons.NotLearned`) is what capped
+    training cannot avoid; any other error, a failed ``assert`` on a shape included, is a
+    fault."""
     if not notebook_path.is_file():
         if not item.errors:
             item.errors.append("not executed")
         return
+    added = {"rehearsal", "injected-parameters"}  # numbered as in book/, without these
     code = [cell for cell in nbformat.read(notebook_path, as_version=4).cells
-            if cell.cell_type == "code"]
+            if cell.cell_type == "code" and not added & set(cell.metadata.get("tags", []))]
     for number, cell in enumerate(code, start=1):
         for output in cell.get("outputs", []):
             if output.output_type != "error":
                 continue
             line = f"cell {number}: {output.ename}: {output.evalue}"[:300]
-            (item.not_shown if output.ename == "AssertionError" else item.errors).append(line)
+            (item.not_shown if output.ename == NotLearned.__name__ else item.errors).append(line)

@@ -204,12 +204,10 @@ class RecordingTask:
         (chapter 8 trains its regularised GRU for 40 epochs in the lecture but compares it with
         chapter 7's GRU, trained for 20).
         """
-        settings = {**self.settings, **model_settings}
         if epochs is not None:
             check_positive_int(epochs=epochs)
-            settings["epochs"] = epochs
+            model_settings = {**model_settings, "epochs": epochs}  # overrides the task's
         return recall_or_record(
-            chapter, self.TASK, name, settings,
-            lambda: from_run(chapter, self.train(build, name, epochs=epochs), task=self.TASK,
-                             source=self.source, settings=settings),
+            chapter, self.TASK, name, {**self.settings, **model_settings},
+            lambda: self.result(chapter, self.train(build, name, epochs=epochs), **model_settings),
             self.run_folder)

@@ -192,8 +192,9 @@ def _check_parameter(chapter: str, key: str, value: object, declared: Mapping[st
         )
     if key == lessons.REPORT_PARAMETER:
         raise ValueError(
-            f"`{lessons.REPORT_PARAMETER}` is reserved: only `course-lib lessons` sets it, so "
-            f"that a normal run always enforces the lessons. Received: {key}={value!r} for "
+            f"`{lessons.REPORT_PARAMETER}` is reserved: only `course-lib lessons` and "
+            f"`course-lib rehearse` set it, so that a normal run always enforces the lessons. "
+            f"Received: {key}={value!r} for "
             f"chapter {chapter!r}."
         )
     expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
@@ -281,10 +282,11 @@ class Rehearsal:
     epilogue: str
 
     def wrap(self, notebook: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
-        for index, code in ((0, self.prelude), (len(notebook.cells) + 1, self.epilogue)):
-            cell = nbformat.v4.new_code_cell(code.replace("{chapter}", chapter))
+        prelude, epilogue = (nbformat.v4.new_code_cell(code.replace("{chapter}", chapter))
+                             for code in (self.prelude, self.epilogue))
+        for cell in (prelude, epilogue):
             cell.metadata["tags"] = ["rehearsal"]
-            notebook.cells.insert(index, cell)
+        notebook.cells = [prelude, *notebook.cells, epilogue]
         return notebook
 
 
@@ -342,8 +344,8 @@ def execute_with_retried_start(execute: Callable[[], object], output: Path,
             return exc.exec_count, f"{exc.ename}: {exc.evalue}"
         except Exception as exc:  # kernel death, a cell past its timeout, a missing kernel, ...
             cell = _running_cell(output)
-            if cell is not None or attempt == attempts:
-                return cell, f"{type(exc).__name__}: {exc}"
+            if cell is not None or attempt == attempts or not isinstance(exc, RuntimeError):
+                return cell, f"{type(exc).__name__}: {exc}"  # a missing kernel, a full disk: final
             attempt += 1
             print(f"course-lib: the kernel died before running a cell ({type(exc).__name__}: "
                   f"{exc}); starting it again (attempt {attempt} of {attempts})",

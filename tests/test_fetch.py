@@ -46,13 +46,19 @@ def test_a_present_file_is_verified_and_listed_with_its_size(tmp_path, offline):
     assert "present" in status_table([status])
 
 
-@pytest.mark.parametrize("damage", ["not a zip", "wrong member"])
+@pytest.mark.parametrize("damage", ["not a zip", "wrong member", "damaged member"])
 def test_a_damaged_archive_is_moved_aside_and_reported_missing(tmp_path, offline, damage):
     archive = tmp_path / JENA_ZIP.filename
     if damage == "not a zip":
         archive.write_bytes(b"half a download")
-    else:
+    elif damage == "wrong member":
         _jena_zip(archive, member="something_else.csv")
+    else:  # the directory is intact, the compressed bytes of the member are not
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr(JENA_MEMBER, "Date Time,T (degC)\n" * 2000)
+        data = bytearray(archive.read_bytes())
+        data[60:90] = bytes(30)
+        archive.write_bytes(bytes(data))
     (status,) = fetch_all([JENA_ZIP], data_home=tmp_path)
     aside = list(tmp_path.glob(f"{JENA_ZIP.filename}.corrupt-*"))
     assert status.state == "missing" and len(aside) == 1 and str(aside[0]) in status.problem

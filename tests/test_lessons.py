@@ -117,7 +117,8 @@ def test_a_chapter_that_checks_lessons_takes_the_reserved_parameter_and_passes_i
     import papermill
 
     code = _chapter_code(path.stem)
-    checks = "from course_lib.lessons import" in code
+    checks = re.search(r"from course_lib.lessons import [^\n]*\b(check|observe|LESSONS)\b", code)
+    checks = checks is not None  # expect_learned alone is a plain assertion: no parameter
     assert checks == (lessons.REPORT_PARAMETER in papermill.inspect_notebook(str(path)))
     if checks:
         body = code.replace(f"{lessons.REPORT_PARAMETER}: bool", "")
@@ -130,3 +131,12 @@ def test_the_committed_chapters_print_every_lesson_as_shown():
         printed = "".join(output.get("text", "") for cell in notebook.cells
                           if cell.cell_type == "code" for output in cell.outputs)
         assert f"{item.claim}: True" in printed, item.key
+
+
+def test_a_training_outcome_not_reached_fails_like_an_assert_under_its_own_name():
+    from course_lib.lessons import NotLearned, expect_learned
+
+    expect_learned(True, "learned")  # nothing happens
+    with pytest.raises(AssertionError, match="the classifier should learn something") as error:
+        expect_learned(False, "the classifier should learn something")
+    assert type(error.value) is NotLearned

@@ -14,14 +14,17 @@ from tests.test_runner import _copy_book
 
 
 def _faulty_chapter(path):
-    """A chapter with a lesson assertion that fails, then a real fault, then more cells."""
+    """A chapter with a training outcome not reached, a shape assertion that fails, a real
+    fault, then more cells."""
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.cells = [nbformat.v4.new_code_cell(code) for code in (
-        "assert 0.5 > 0.9, 'one capped epoch cannot show this'",
+        "from course_lib.lessons import expect_learned\n"
+        "expect_learned(0.5 > 0.9, 'one capped epoch cannot show this')",
+        "assert (128, 240) == (128, 60), 'a shape only the full sizes reach'",
         "x = 1",
-        "raise ValueError('a shape only the full sizes reach')",
+        "raise ValueError('a value only the full sizes reach')",
         "print('reached', x)",
     )]
     nbformat.write(notebook, path)
@@ -39,8 +42,9 @@ def test_a_rehearsal_runs_every_cell_between_its_prelude_and_epilogue(tmp_path):
     assert (run_dir / "book" / "errata.done").read_text() == "True"
     item = ChapterRehearsal("errata")
     _sort_errors(run_dir / "book" / "errata.ipynb", item)
-    assert [line.split(":")[1].strip() for line in item.not_shown] == ["AssertionError"]
-    assert len(item.errors) == 1 and "ValueError: a shape only the full sizes reach" in item.errors[0]
+    assert [line.split(":")[1].strip() for line in item.not_shown] == ["NotLearned"]
+    assert [line.split(":")[1].strip() for line in item.errors] == ["AssertionError", "ValueError"]
+    assert "a value only the full sizes reach" in item.errors[1]
 
 
 def test_a_normal_run_still_stops_at_the_first_error(tmp_path):
@@ -48,17 +52,32 @@ def test_a_normal_run_still_stops_at_the_first_error(tmp_path):
 
     root = _copy_book(tmp_path)
     _faulty_chapter(root / "book" / "errata.ipynb")
-    with pytest.raises(ChapterFailed, match="AssertionError"):
+    with pytest.raises(ChapterFailed, match="NotLearned: one capped epoch"):
         run_book(root, "quick", ["errata"], run_dir=tmp_path / "run", progress=False)
 
 
-def test_a_rehearsal_never_writes_into_the_book():
+def test_a_rehearsal_never_writes_into_the_book(tmp_path):
+    root = _copy_book(tmp_path)
+    before = (root / "book" / "01_recap.ipynb").read_bytes()
     with pytest.raises(ValueError, match="`refresh` must be False"):
-        run_book(ROOT, "quick", ["01_recap"], refresh=True, progress=False,
+        run_book(root, "quick", ["01_recap"], refresh=True, progress=False,
                  rehearsal=Rehearsal("", ""))
+    assert (root / "book" / "01_recap.ipynb").read_bytes() == before
+
+
+def test_an_unknown_chapter_is_refused_before_anything_is_written(tmp_path):
+    from course_lib.rehearsal import rehearse
+
+    root = _copy_book(tmp_path)
+    with pytest.raises(ValueError, match=r"Unknown chapters. Received: chapters=\['02_tokenizaton'\]"):
+        rehearse(root, ["02_tokenizaton"], run_dir=tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
 
 
 def test_training_is_capped_in_every_chapter_and_only_there():
+    from course_lib import training
+
+    assert training.STEP_LIMIT is None  # a normal run trains as long as its chapter says
     caps = capped_training(ROOT, list_chapters(ROOT), steps=3)
     assert caps["steps_per_epoch"] == 3
     assert {name for name, value in caps.items() if value == 1} == {
@@ -68,9 +87,9 @@ def test_training_is_capped_in_every_chapter_and_only_there():
 
 
 def test_the_report_fails_on_errors_not_on_lessons(tmp_path):
-    shown = ChapterRehearsal("04_simple_rnn", 12.3, 1536.0, not_shown=["cell 9: AssertionError"])
+    shown = ChapterRehearsal("04_simple_rnn", 12.3, 1536.0, not_shown=["cell 9: NotLearned"])
     report = RehearsalReport(tmp_path, [shown])
-    assert report.passed and "| 04_simple_rnn | 12 | 1,536 | cell 9: AssertionError | - |" in report.table()
+    assert report.passed and "| 04_simple_rnn | 12 | 1,536 | cell 9: NotLearned | - |" in report.table()
     report.chapters.append(ChapterRehearsal("05_lstm", errors=["cell 3: MemoryError"]))
     assert not report.passed
 

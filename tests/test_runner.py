@@ -75,7 +75,7 @@ def test_the_full_profile_sets_nothing_the_lecture_table_does_not_vouch_for():
      r"`run_folder` is reserved: the runner sets it to the run folder. Received: "
      r"run_folder='/tmp/elsewhere'"),
     (dict(profile="quick", overrides={"report_lessons": True}),
-     r"`report_lessons` is reserved: only `course-lib lessons` sets it"),
+     r"`report_lessons` is reserved: only `course-lib lessons` and `course-lib rehearse` set it"),
     (dict(profile="quick", overrides={"units": "many"}),
      r"parameter `units` must be of type int. Received: units='many'"),
     (dict(profile="quick", overrides={"units": True}),
@@ -500,6 +500,19 @@ def test_a_kernel_that_dies_before_its_first_cell_is_started_again(tmp_path, cap
     failure = execute_with_retried_start(execute, tmp_path / "never_written.ipynb", attempts=3)
     assert failure == (None, "RuntimeError: Kernel died before replying to kernel_info")
     assert len(calls) == 3
+
+
+def test_a_failure_that_would_repeat_is_not_retried(tmp_path):
+    from course_lib.runner import execute_with_retried_start
+
+    calls = []
+
+    def execute():
+        calls.append(1)
+        raise FileNotFoundError("no such kernel: python3")
+
+    failure = execute_with_retried_start(execute, tmp_path / "never_written.ipynb")
+    assert failure == (None, "FileNotFoundError: no such kernel: python3") and len(calls) == 1
 
 
 def test_a_kernel_that_dies_inside_a_cell_is_not_started_again(tmp_path):

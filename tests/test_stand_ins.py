@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from course_lib import stand_ins
-from course_lib.datasets import _home, imdb
+from course_lib.datasets import _home
 from course_lib.datasets.imdb import load_imdb, load_imdb_word_index
 from course_lib.datasets.weather import JENA_HEADER, JENA_MEMBER, JENA_ROWS, clean_wind, load_jena
 from course_lib.datasets.word_vectors import load_glove
@@ -23,23 +23,45 @@ def written(tmp_path_factory):
     return home, stand_ins.write_stand_ins(home)
 
 
+def _accepting(monkeypatch, written):
+    """This process accepts the stand-ins, as a rehearsal's kernels do (and only them)."""
+    home, digests = written
+    monkeypatch.setattr(_home, "_STAND_INS", {})
+    _home.accept_stand_ins({home / name: digest for name, digest in digests.items()})
+
+
 @pytest.fixture(scope="module")
 def jena(written):
     home, _ = written
-    return load_jena(source="jena", data_home=home)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _accepting(monkeypatch, written)
+        return load_jena(source="jena", data_home=home)
+
+
+@pytest.fixture(autouse=True)
+def accepted(written, monkeypatch):
+    """Every test here runs as a rehearsal's kernel would, the stand-ins accepted."""
+    _accepting(monkeypatch, written)
+    return written[0]
 
 
 @pytest.fixture
-def keras_checksums(written, monkeypatch):
-    """The IMDB remote files described with the stand-ins' digests instead of Keras'
-    (what a rehearsal's acceptance of the stand-ins has to do), and no URL to reach."""
-    home, digests = written
-    monkeypatch.setattr(imdb, "IMDB_NPZ", _home.RemoteFile(
-        "imdb.npz", "http://127.0.0.1:9/imdb.npz", digests["imdb.npz"]))
-    monkeypatch.setattr(imdb, "IMDB_WORD_INDEX", _home.RemoteFile(
-        "imdb_word_index.json", "http://127.0.0.1:9/imdb_word_index.json",
-        _home.file_digest(home / "imdb_word_index.json", "md5"), "md5"))
-    return home
+def keras_checksums(accepted):
+    """The IMDB files pass the loaders' checks by the rehearsal's acceptance, Keras'
+    published checksums unchanged."""
+    return accepted
+
+
+def test_an_archive_stand_in_that_was_not_accepted_is_refused_and_kept(written, tmp_path):
+    home, _ = written
+    for name in ("jena_climate_2009_2016.csv.zip", "glove.6B.zip"):
+        copy = tmp_path / name
+        copy.write_bytes((home / name).read_bytes())  # left in a data home by mistake
+    with pytest.raises(OSError, match="is a stand-in written for a full-profile rehearsal"):
+        load_jena(source="jena", data_home=tmp_path)
+    with pytest.raises(OSError, match="is a stand-in written for a full-profile rehearsal"):
+        load_glove(100, source="glove", data_home=tmp_path)
+    assert len(list(tmp_path.glob("*.corrupt-*"))) == 2
 
 
 def test_digests_name_the_four_files_written(written):

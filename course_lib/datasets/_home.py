@@ -15,6 +15,7 @@ import socket
 import urllib.error
 import urllib.request
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +97,27 @@ def accept_stand_ins(digests: dict[str | os.PathLike, str]) -> None:
     make an unverified file pass.
     """
     _STAND_INS.update({Path(path).resolve(): digest for path, digest in digests.items()})
+
+
+# Written into every stand-in archive (its zip comment), so that one left in a data home, where
+# no checksum would catch it (Jena's and GloVe's archives have none published), is refused.
+STAND_IN_COMMENT = b"course_lib stand-in: invented contents, not the real dataset"
+
+
+def refuse_unaccepted_stand_in(archive: Path) -> None:
+    """Raise an ``OSError`` (moving ``archive`` aside) if it is a rehearsal's stand-in that
+    this process did not accept: invented data must never pass for the lecture's. A file that
+    is not a zip raises ``zipfile.BadZipFile``, which the loaders already report."""
+    with zipfile.ZipFile(archive) as bundle:
+        marked = bundle.comment == STAND_IN_COMMENT
+    stand_in = _STAND_INS.get(Path(archive).resolve())
+    if not marked or (stand_in is not None and file_digest(archive) == stand_in):
+        return
+    raise OSError(
+        f"{archive} is a stand-in written for a full-profile rehearsal (course_lib.stand_ins: "
+        f"invented contents), not the real dataset. It was moved aside to "
+        f"{move_aside(archive)}; put the real file in its place, or let the next call "
+        "download it.")
 
 
 def verify_checksum(path: Path, remote: RemoteFile) -> None:

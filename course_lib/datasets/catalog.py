@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib.datasets._home import RemoteFile, fetch, get_data_home, move_aside
+from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_aside,
+                                       refuse_unaccepted_stand_in)
 from course_lib.datasets.imdb import IMDB_NPZ, IMDB_WORD_INDEX
 from course_lib.datasets.weather import JENA_MEMBER, JENA_ZIP
 from course_lib.datasets.word_vectors import GLOVE_DIMS, GLOVE_ZIP
@@ -66,11 +68,12 @@ def check_archive(path: Path, remote: RemoteFile) -> None:
     if members is None:
         return
     try:
+        refuse_unaccepted_stand_in(path)
         with zipfile.ZipFile(path) as bundle:
             missing = sorted(set(members) - set(bundle.namelist()))
             damaged = bundle.testzip()
-    except zipfile.BadZipFile as exc:
-        problem = f"not a readable zip archive ({exc})"
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # cut short, or bytes damaged
+        problem = f"not a readable zip archive ({type(exc).__name__}: {exc})"
     else:
         problem = (f"it lacks {missing}" if missing
                    else f"its member {damaged} is damaged" if damaged else "")
@@ -79,8 +82,8 @@ def check_archive(path: Path, remote: RemoteFile) -> None:
                       f"aside to {move_aside(path)}.")
 
 
-def fetch_all(files: Iterable[RemoteFile], *, data_home: str | os.PathLike | None = None,
-              download: bool = True) -> list[FileStatus]:
+def fetch_all(files: Iterable[RemoteFile], *,
+              data_home: str | os.PathLike | None = None) -> list[FileStatus]:
     """Download what is missing (Keras' progress bar), verify everything, report each file."""
     home = get_data_home(data_home)
     statuses = []
@@ -88,7 +91,7 @@ def fetch_all(files: Iterable[RemoteFile], *, data_home: str | os.PathLike | Non
         path = home / remote.filename
         was_there = path.exists()
         try:
-            path = fetch(remote, data_home=home, download_if_missing=download)
+            path = fetch(remote, data_home=home)
             check_archive(path, remote)
         except OSError as exc:
             statuses.append(FileStatus(remote, home / remote.filename, "missing", str(exc)))

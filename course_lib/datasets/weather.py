@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import RemoteFile, fetch, move_aside
+from course_lib.datasets._home import (RemoteFile, fetch, move_aside,
+                                       refuse_unaccepted_stand_in)
 
 JENA_ZIP = RemoteFile(
     filename="jena_climate_2009_2016.csv.zip",
@@ -200,6 +201,7 @@ def load_jena(
 def _read_zip_member(archive: Path, member: str) -> str:
     """Read one CSV from a zip without extracting anything to disk (no path can escape)."""
     try:
+        refuse_unaccepted_stand_in(archive)
         with zipfile.ZipFile(archive) as bundle:
             names = bundle.namelist()
             if member not in names:

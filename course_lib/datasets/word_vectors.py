@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import RemoteFile, fetch, get_data_home, move_aside
+from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_aside,
+                                       refuse_unaccepted_stand_in)
 
 GLOVE_ZIP = RemoteFile("glove.6B.zip", "https://nlp.stanford.edu/data/glove.6B.zip")
 GLOVE_DIMS = (50, 100, 200, 300)
@@ -286,6 +287,7 @@ def extract_member(archive: Path, member: str, target: Path) -> Path:
     """Extract one named member of a zip to ``target``; nothing else, and no path from inside
     the archive decides where bytes land (so an entry like ``../../x`` cannot escape)."""
     try:
+        refuse_unaccepted_stand_in(archive)
         with zipfile.ZipFile(archive) as bundle:
             if member not in bundle.namelist():
                 raise ValueError(f"{archive} does not contain {member}.")
