@@ -64,8 +64,8 @@ CELL_TIMEOUT = 900  # seconds: a stand-in's cell takes well under a minute; a hu
 
 @dataclass
 class ChapterRehearsal:
-    """How one chapter fared: seconds, peak MiB, assertions capped training could not meet
-    (``'cell N: message'``), and errors of any other kind (these fail the rehearsal)."""
+    """How one chapter fared: seconds, peak MiB, training outcomes capped training could not
+    reach (``'cell N: NotLearned: message'``), and other errors (these fail the rehearsal)."""
 
     chapter: str
     seconds: float | None = None
@@ -85,7 +85,8 @@ class RehearsalReport:
 
     def table(self) -> str:
         """A Markdown table, one row per chapter."""
-        rows = ["| chapter | seconds | peak memory (MiB) | assertions not met | errors |",
+        rows = ["| chapter | seconds | peak memory (MiB) | training outcomes not reached "
+                "(one short epoch) | errors |",
                 "|---|---:|---:|---|---|"]
         for item in self.chapters:
             seconds = f"{item.seconds:.0f}" if item.seconds is not None else "-"
