@@ -63,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     fetch.add_argument("--data-home", help="folder for the files (default: $COURSE_LIB_DATA "
                        "or ~/.keras/datasets)")
     rehearse = commands.add_parser(
-        "rehearse", help="execute the chapters with the full profile on full-size stand-ins "
-        "of the real datasets, offline, training one short epoch; report time and memory")
+        "rehearse", help="execute the chapters with the full profile on stand-ins of the "
+        "real datasets (IMDB and Jena at full size), offline, training one short epoch; "
+        "report time and memory")
     rehearse.add_argument("--chapter", action="append", dest="chapters", metavar="NAME",
                           help="rehearse only this chapter (repeatable); default: all")
     rehearse.add_argument("--jobs", type=int, default=1,

@@ -115,7 +115,7 @@ def rehearse(
     steps: int = STEPS,
     progress: bool = True,
 ) -> RehearsalReport:
-    """Execute ``chapters`` (default: all) with the full profile on full-size stand-ins.
+    """Execute ``chapters`` (default: all) with the full profile on the stand-ins.
 
     Results go to ``run_dir`` (default ``_build/runs/rehearsal``), with the report as
     ``rehearsal.md`` beside the executed notebooks. The stand-ins live in a temporary folder

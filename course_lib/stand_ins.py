@@ -4,8 +4,9 @@ The full profile runs every chapter at the lecture's sizes on the real IMDB revi
 climate record and Stanford's GloVe vectors. Some shapes, memory peaks and code paths appear
 only at those sizes (25,000 reviews of up to 2,494 words, 88,584 words in the index, 420,551
 weather rows, windows of 1,440 steps), so a rehearsal runs the full profile before a real run,
-offline and in a temporary data home, on the files this module writes: the same names, layouts,
-formats and sizes as the real files, with invented contents.
+offline and in a temporary data home, on the files this module writes: the same names, layouts and
+formats as the real files, and their sizes except GloVe's (2,000 words by default, not
+400,000), with invented contents.
 
 * ``imdb.npz``: Keras' layout (``x_train``, ``y_train``, ``x_test``, ``y_test``; 25,000 +
   25,000 reviews as object arrays of int lists of *raw* word ranks from 1, which the loader
