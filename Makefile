@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PROFILE ?= quick
 FORCE ?=
+YIELD_TO_NBVAL ?=  # `make test` sets it to `nice -n 10` for the suites that run beside nbval
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCK_VENV := _build/lockenv
@@ -14,7 +15,7 @@ LOCK_HEADER := '\# The exact versions `make install` installs (a pip constraints
 export LOCKED_ON := import platform, sys; print(f'\# Locked with Python {sys.version_info[0]}.{sys.version_info[1]} on {platform.system()} {platform.machine()}.')
 JB_FLAGS := -W -n --keep-going
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	--nbval-cell-timeout 600 -p no:cacheprovider -n 2 --dist loadfile
+	--nbval-cell-timeout 600 -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder
 # nbval re-executes the chapters on another kernel path than `make refresh` used (oneDNN's
 # kernels off, one thread per kernel): an output that depends on float round-off or on training
 # differs there, so it fails here instead of on a reader's machine.
@@ -65,20 +66,28 @@ book: $(STAMP)
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
 ## make test: unit tests, nbval over every chapter, papermill smoke runs, book build from committed
-## outputs, and that book in a real browser (Debian's chromium; see the README)
-test: unit-test nbval book-check browser-check
+## outputs, and that book in a real browser (Debian's chromium; see the README). The three suites
+## run at once: none keeps both cores busy alone (kernels wait on data, the browser on pages), so
+## together they finish sooner. nbval, the longest, keeps the processor first; the others, niced,
+## take what it leaves. Each suite's output is printed whole when it ends.
+test: $(STAMP)
+	@echo "make test: unit tests, nbval and the browser test run at once; each one's output follows when it ends"
+	@$(MAKE) --no-print-directory -j 3 --output-sync=target unit-test nbval browser-check \
+		YIELD_TO_NBVAL="nice -n 10"
 
 unit-test: $(STAMP)
-	COURSE_LIB_DETERMINISTIC=1 $(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
+	COURSE_LIB_DETERMINISTIC=1 $(YIELD_TO_NBVAL) $(BIN)/python -m pytest -n 2 tests --ignore=tests/browser
 
+# A chapter that compares with another chapter's model recalls it from the committed run instead
+# of training it again, so each chapter's training runs once (course_lib/results.py says more).
 nbval: $(STAMP)
-	$(OTHER_KERNEL_PATH) COURSE_LIB_DETERMINISTIC=1 $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
+	$(OTHER_KERNEL_PATH) COURSE_LIB_DETERMINISTIC=1 COURSE_LIB_RECALL_FROM=$(CURDIR)/book/recorded_run $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
 
 book-check: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS) --all
 
-browser-check: $(STAMP)
-	COURSE_BOOK_HTML=_build/committed/_build/html $(BIN)/python -m pytest tests/browser -s
+browser-check: book-check
+	COURSE_BOOK_HTML=_build/committed/_build/html $(YIELD_TO_NBVAL) $(BIN)/python -m pytest tests/browser -s
 
 ## make refresh: re-execute the chapters (quick profile) and write their outputs into book/
 refresh: $(STAMP)

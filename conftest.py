@@ -9,9 +9,16 @@ at once by separate processes can race for one free port: the loser dies before 
 (``Kernel died before replying to kernel_info``) without having run a line. nbval has no
 retry of its own, so a kernel start that fails that way is tried again, as the runner does
 (``course_lib.runner.execute_with_retried_start``).
+
+nbval's workers take whole notebooks (``--dist loadfile``) in the order they were collected,
+so the run ends when the last long chapter does. The chapters are therefore handed out longest
+first, by the times the refresh recorded (``book/recorded_run/timings.json``): a short chapter
+fills the gap while the other worker is still busy with a long one. ``make nbval`` passes
+``--no-loadscope-reorder`` so that xdist keeps this order instead of sorting by cell count.
 """
 
 import functools
+from pathlib import Path
 
 KERNEL_START_ATTEMPTS = 3
 
@@ -19,6 +26,17 @@ KERNEL_START_ATTEMPTS = 3
 def pytest_collectstart(collector):
     if collector.fspath and collector.fspath.ext == ".ipynb":
         collector.skip_compare += ("stderr",)
+
+
+def pytest_collection_modifyitems(config, items):
+    notebooks = {Path(str(item.fspath)) for item in items if str(item.fspath).endswith(".ipynb")}
+    if len(notebooks) < 2:
+        return
+    from course_lib.runner import expected_seconds, find_root
+
+    seconds = expected_seconds(find_root(next(iter(notebooks))), [p.stem for p in notebooks])
+    # a stable sort: each notebook's cells stay together and in order
+    items.sort(key=lambda item: -seconds.get(Path(str(item.fspath)).stem, 0.0))
 
 
 def pytest_configure(config):

@@ -5,6 +5,15 @@ injects into every chapter that declares it. Empty (under nbval, or in a noteboo
 hand), nothing is recorded and nothing is recalled: the chapter trains everything it shows,
 so what it prints never depends on which chapters ran before it.
 
+One exception, for ``make test`` alone: nbval re-executes every chapter without a run folder,
+so chapter 9 would train chapter 8's GRU again, chapter 12 too, and so on, and the test suite
+would execute some chapters' training two or three times. ``make nbval`` therefore sets
+``COURSE_LIB_RECALL_FROM`` to the committed run (``book/recorded_run``): a model that another
+chapter trained is recalled from there when its settings match, exactly as a run folder would
+supply it, and that chapter's own nbval run checks its training. A reader's kernel never has
+the variable; the recalled figures (timings included) come from the refresh's machine, which
+is why it is for the test suite only.
+
 Each chapter owns one JSON file, ``results/<chapter>.json``, rewritten atomically. A result is
 identified by chapter, task, model and the settings that make two results comparable, so
 recording one never removes another; only a result with the same identity is replaced.
@@ -33,6 +42,7 @@ if TYPE_CHECKING:
 
     from course_lib.training import TrainingRun
 
+RECALL_VARIABLE = "COURSE_LIB_RECALL_FROM"  # set by `make nbval` only (see above)
 RUN_FOLDER_PARAMETER = "run_folder"  # reserved: set by the runner, never by a user or a profile
 COMMITTED_RUN = "recorded_run"  # in book/: results and timings behind the committed outputs
 TASKS = ("reviews", "weather")
@@ -143,6 +153,20 @@ def recall(chapter: str, task: str, model: str, settings: dict,
     return None
 
 
+def recall_folder(environ: dict[str, str] | None = None) -> str:
+    """The committed run a chapter without a run folder may recall other chapters' models
+    from: ``COURSE_LIB_RECALL_FROM``, which only ``make nbval`` sets (``""``: none, always, in a
+    reader's kernel). A value that is not a run folder is refused, so a mistyped path cannot
+    silently make the test suite train everything again."""
+    folder = (os.environ if environ is None else environ).get(RECALL_VARIABLE, "")
+    if folder and not (Path(folder) / "results").is_dir():
+        raise OSError(
+            f"`{RECALL_VARIABLE}` must name a run folder with a results/ folder (make nbval "
+            f"sets it to book/recorded_run). Received: {RECALL_VARIABLE}={folder!r}"
+        )
+    return folder
+
+
 def recall_or_record(
     chapter: str, task: str, model: str, settings: dict, compute: Callable[[], Result],
     run_folder: str | os.PathLike | None,
@@ -151,11 +175,12 @@ def recall_or_record(
     chapter.
 
     Lets a chapter compare against a model an earlier chapter trained (the GRU against the
-    LSTM) without training it twice, yet still run on its own. If ``chapter`` recorded that
+    LSTM) without training it twice, yet still run on its own. Without a run folder it looks in
+    the committed run only under ``make nbval`` (:func:`recall_folder`). If ``chapter`` recorded that
     model with other settings, the new result is returned but not recorded, so the comparison
     page lists each chapter's own experiments, not another chapter's variants of them.
     """
-    found = recall(chapter, task, model, settings, run_folder)
+    found = recall(chapter, task, model, settings, run_folder or recall_folder())
     if found is not None:
         return found
     result = compute()

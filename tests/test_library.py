@@ -1,8 +1,10 @@
 """Models, training, results, embeddings and evaluation helpers the chapters call."""
 
 import json
+import re
 
 import keras
+import nbformat
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from course_lib.embeddings import nearest_words, principal_components
 from course_lib.evaluation import accuracy_by_bucket, gradient_norm_by_position
 from course_lib.models import architecture, bag_of_words_classifier, recurrent_classifier
 from course_lib.training import train
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("kind, recurrent_params", [
@@ -130,6 +133,44 @@ def test_without_a_run_folder_nothing_is_recorded_or_recalled(run_folder, tmp_pa
                                      lambda: calls.append(1) or _result(), run_folder)
     assert value == again and len(calls) == 2  # computed each time, never recalled
     assert not any(tmp_path.rglob("*.json"))  # and nothing written anywhere
+
+
+def test_under_make_nbval_another_chapters_model_is_recalled_from_the_committed_run(
+        tmp_path, monkeypatch):
+    """``make nbval`` sets COURSE_LIB_RECALL_FROM: a chapter without a run folder then takes a
+    model another chapter trained from the committed run, and still records nothing."""
+    committed = tmp_path / "recorded_run"
+    results.record(_result(settings={"maxlen": 100}), committed)
+    before = sorted(p.read_bytes() for p in committed.rglob("*.json"))
+    monkeypatch.setenv(results.RECALL_VARIABLE, str(committed))
+    calls = []
+    compute = lambda: calls.append(1) or _result(value=0.6, settings={"maxlen": 100})  # noqa: E731
+    assert results.recall_or_record("05_lstm", "reviews", "LSTM", {"maxlen": 100}, compute,
+                                    "").value == 0.8
+    assert calls == []  # recalled, not trained
+    other = results.recall_or_record("05_lstm", "reviews", "LSTM", {"maxlen": 500}, compute, "")
+    assert other.value == 0.6 and calls == [1]  # other settings: trained
+    assert sorted(p.read_bytes() for p in committed.rglob("*.json")) == before
+
+
+def test_a_recall_folder_that_is_not_a_run_folder_is_refused(tmp_path, monkeypatch):
+    assert results.recall_folder({}) == ""  # a reader's kernel: nothing to recall from
+    monkeypatch.setenv(results.RECALL_VARIABLE, str(tmp_path / "recorded_rnu"))
+    with pytest.raises(OSError, match=r"`COURSE_LIB_RECALL_FROM` must name a run folder with a "
+                                      r"results/ folder .* Received: COURSE_LIB_RECALL_FROM='"):
+        results.recall_or_record("05_lstm", "reviews", "LSTM", {}, _result, "")
+
+
+def test_every_model_a_chapter_reuses_is_in_the_committed_run():
+    """What lets `make nbval` execute each chapter's training once: for every model a chapter
+    takes from another (``reuse_or_train``), the committed run holds that model's result."""
+    recorded = {(r.chapter, r.model) for r in results.load_results(ROOT / "book" / "recorded_run")}
+    reused = set()
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        source = "".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+        for chapter, model in re.findall(r'reuse_or_train\(\s*(?:#.*)?\s*"(\d\d_\w+)",\s*"([^"]+)"', source):
+            reused.add((chapter, model))
+    assert len(reused) >= 4 and reused <= recorded, reused - recorded
 
 
 @pytest.mark.parametrize("kwargs, message", [

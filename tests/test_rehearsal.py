@@ -143,7 +143,7 @@ def test_the_full_profile_reads_full_size_stand_ins_in_the_chapters_kernels(tmp_
     full-size stand-ins (accepted by digest), at the lecture's shapes, in their own kernels."""
     from course_lib.rehearsal import rehearse
 
-    root = _copy_book(tmp_path)
+    root = _copy_book(tmp_path, light=False)
     report = rehearse(root, ["02_tokenization", "07_forecasting"], run_dir=tmp_path / "run",
                       progress=False)
     rows = {item.chapter: item for item in report.chapters}

@@ -16,6 +16,7 @@ import shutil
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
@@ -151,24 +152,48 @@ def dangling_links(html_root: Path, path: str) -> list[str]:
     return dangling
 
 
+class ReaderView(NamedTuple):
+    """What one load of a page showed: its problems, its figures' alt texts, its code lines
+    wider than their cells, and how many equations MathJax typeset."""
+
+    problems: list[str]
+    alts: list[str]
+    wide: list[str]
+    equations: int
+
+
+@pytest.fixture(scope="session")
+def reader_view(browser, site):
+    """Each page loaded once, however many tests look at it (a load waits for MathJax and
+    for the network to go quiet, so loading every page twice doubled this test's time)."""
+    views = {}
+
+    def view(path: str) -> ReaderView:
+        if path not in views:
+            page, errors = open_page(browser, site + path)
+            try:
+                problems = page_problems(page, path, errors)
+                alts, wide = figures_and_wide_code(page)
+                equations = page.locator("mjx-container").count()
+                if path in SCREENSHOT_PAGES:
+                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                    name = path.replace("/", "_").replace(".html", ".png")
+                    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+            finally:
+                page.close()
+            views[path] = ReaderView(problems, alts, wide, equations)
+        return views[path]
+
+    return view
+
+
 @pytest.mark.parametrize("path", PAGES)
-def test_page_loads_cleanly_with_images_and_typeset_equations(browser, site, path):
-    page, errors = open_page(browser, site + path)
-    try:
-        assert page_problems(page, path, errors) == [], path
-        if path in SCREENSHOT_PAGES:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / path.replace("/", "_").replace(".html", ".png")), full_page=True)
-    finally:
-        page.close()
+def test_page_loads_cleanly_with_images_and_typeset_equations(reader_view, path):
+    assert reader_view(path).problems == [], path
 
 
-def test_the_gate_equations_are_typeset(browser, site):
-    page, _ = open_page(browser, site + "book/05_lstm.html")
-    try:
-        assert page.locator("mjx-container").count() >= 6  # the LSTM's gates and state updates
-    finally:
-        page.close()
+def test_the_gate_equations_are_typeset(reader_view):
+    assert reader_view("book/05_lstm.html").equations >= 6  # the LSTM's gates and state updates
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -231,12 +256,8 @@ def figures_and_wide_code(page) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
-def test_each_chapter_has_described_figures_and_code_that_fits_its_cells(browser, site, path):
-    page, _ = open_page(browser, site + path)
-    try:
-        alts, wide = figures_and_wide_code(page)
-    finally:
-        page.close()
+def test_each_chapter_has_described_figures_and_code_that_fits_its_cells(reader_view, path):
+    alts, wide = reader_view(path).alts, reader_view(path).wide
     assert alts, f"{path}: no figure"
     assert all(alt.strip() for alt in alts), f"{path}: {alts.count('')} figure(s) without alt text"
     assert wide == [], f"{path}: code wider than its cell: {wide}"
