@@ -4,7 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PROFILE ?= quick
 FORCE ?=
-YIELD_TO_NBVAL ?=  # `make test` sets it to `nice -n 10` for the suites that run beside nbval
+YIELD_TO_NBVAL ?=# `make test` sets it to `nice -n 10` for the suites that run beside nbval
+# Keeps each suite's output together when `make test` runs them at once (GNU make 4.0 and later;
+# macOS' make 3.81 has no --output-sync, and there the outputs interleave).
+OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCK_VENV := _build/lockenv
@@ -72,7 +75,7 @@ book: $(STAMP)
 ## take what it leaves. Each suite's output is printed whole when it ends.
 test: $(STAMP)
 	@echo "make test: unit tests, nbval and the browser test run at once; each one's output follows when it ends"
-	@$(MAKE) --no-print-directory -j 3 --output-sync=target unit-test nbval browser-check \
+	@$(MAKE) --no-print-directory -j 3 $(OUTPUT_SYNC) unit-test nbval browser-check \
 		YIELD_TO_NBVAL="nice -n 10"
 
 unit-test: $(STAMP)

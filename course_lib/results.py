@@ -6,13 +6,13 @@ hand), nothing is recorded and nothing is recalled: the chapter trains everythin
 so what it prints never depends on which chapters ran before it.
 
 One exception, for ``make test`` alone: nbval re-executes every chapter without a run folder,
-so chapter 9 would train chapter 8's GRU again, chapter 12 too, and so on, and the test suite
-would execute some chapters' training two or three times. ``make nbval`` therefore sets
-``COURSE_LIB_RECALL_FROM`` to the committed run (``book/recorded_run``): a model that another
-chapter trained is recalled from there when its settings match, exactly as a run folder would
-supply it, and that chapter's own nbval run checks its training. A reader's kernel never has
-the variable; the recalled figures (timings included) come from the refresh's machine, which
-is why it is for the test suite only.
+so chapter 8 would train chapter 7's GRU again, chapter 12 chapter 8's, chapters 6, 10 and 11
+chapter 5's LSTM, and the test suite would execute some chapters' training three times.
+``make nbval`` therefore sets ``COURSE_LIB_RECALL_FROM`` to the committed run
+(``book/recorded_run``): a model that another chapter trained is recalled from there when its
+settings match, exactly as a run folder would supply it, and that chapter's own nbval run
+checks its training. A reader's kernel never has the variable; the recalled figures (timings
+included) come from the refresh's machine, which is why it is for the test suite only.
 
 Each chapter owns one JSON file, ``results/<chapter>.json``, rewritten atomically. A result is
 identified by chapter, task, model and the settings that make two results comparable, so
@@ -176,9 +176,10 @@ def recall_or_record(
 
     Lets a chapter compare against a model an earlier chapter trained (the GRU against the
     LSTM) without training it twice, yet still run on its own. Without a run folder it looks in
-    the committed run only under ``make nbval`` (:func:`recall_folder`). If ``chapter`` recorded that
-    model with other settings, the new result is returned but not recorded, so the comparison
-    page lists each chapter's own experiments, not another chapter's variants of them.
+    the committed run only under ``make nbval`` (:func:`recall_folder`). If ``chapter`` recorded
+    that model with other settings, the new result is returned but not recorded, so the
+    comparison page lists each chapter's own experiments, not another chapter's variants of
+    them.
     """
     found = recall(chapter, task, model, settings, run_folder or recall_folder())
     if found is not None:

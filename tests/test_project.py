@@ -130,6 +130,19 @@ def test_nbval_checks_the_chapters_on_another_kernel_path_than_the_refresh():
     assert "ONEDNN" not in refresh
 
 
+def test_make_test_runs_every_suite_and_nbval_trains_each_model_once():
+    """`make test` runs its suites at once: each must still be there, the book must be built
+    before the browser opens it, and nbval must recall other chapters' models from the
+    committed run (course_lib.results.recall_folder) rather than train them again."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^test:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
+    assert all(suite in recipe for suite in ("unit-test", "nbval", "browser-check")), recipe
+    assert re.search(r"^browser-check: book-check$", makefile, flags=re.M)
+    nbval = re.search(r"^nbval:.*\n\t(.+)$", makefile, flags=re.M).group(1)
+    assert "COURSE_LIB_RECALL_FROM=$(CURDIR)/book/recorded_run " in nbval
+    assert "--no-loadscope-reorder" in makefile  # keeps conftest's longest-first order
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_glued_values_are_pasted_as_text(path):
     """`{glue:}` pastes a value's repr, so a glued string reads 'beats' with its quotes in the
