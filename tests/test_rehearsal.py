@@ -138,25 +138,6 @@ def test_a_step_limit_caps_training_and_validation_steps(monkeypatch):
     assert steps == (["train"] * 3 + ["validation"] * 3) * 2
 
 
-def test_the_full_profile_reads_full_size_stand_ins_in_the_chapters_kernels(tmp_path):
-    """The part of `make rehearse` that `make test` runs: the IMDB and Jena chapters load their
-    full-size stand-ins (accepted by digest), at the lecture's shapes, in their own kernels."""
-    from course_lib.rehearsal import rehearse
-
-    root = _copy_book(tmp_path, light=False)
-    report = rehearse(root, ["02_tokenization", "07_forecasting"], run_dir=tmp_path / "run",
-                      progress=False)
-    rows = {item.chapter: item for item in report.chapters}
-    assert rows["02_tokenization"].errors == [] and rows["07_forecasting"].errors == [], report.table()
-    assert all(item.seconds and item.peak_mib for item in report.chapters), report.table()
-    outputs = {name: str(nbformat.read(tmp_path / "run" / "book" / f"{name}.ipynb", as_version=4))
-               for name in rows}
-    assert "x_train shape: (25000, 500)" in outputs["02_tokenization"]
-    assert "420,551 rows x 14 variables" in outputs["07_forecasting"]
-    assert "one sample = 240 time steps x 14 variables" in outputs["07_forecasting"]
-    assert (tmp_path / "run" / "rehearsal.md").read_text().startswith("| chapter | seconds |")
-
-
 @pytest.mark.parametrize("build, batch", [
     (lambda: models.recurrent_classifier("LSTM", maxlen=500),
      ("int32", (128, 500))),

@@ -14,6 +14,9 @@ from course_lib.datasets.imdb import load_imdb, load_imdb_word_index
 from course_lib.datasets.weather import JENA_HEADER, JENA_MEMBER, JENA_ROWS, clean_wind, load_jena
 from course_lib.datasets.word_vectors import load_glove
 from course_lib.embeddings import nearest_words
+from course_lib.runner import load_profiles
+from course_lib.windows import ForecastSplits, normalize
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,19 @@ def test_jena_loads_at_full_size_with_the_real_header(written, jena):
     assert jena.interval == np.timedelta64(10, "m") and jena.steps_per_day == 144
     assert str(jena.timestamps[0]) == "2009-01-01T00:10:00"
     assert np.all(np.diff(jena.timestamps) == np.timedelta64(10, "m"))
+
+
+def test_jena_gives_the_full_profiles_windows(jena):
+    """Chapters 7 to 12 under the full profile: ten days of history, one row an hour, 24 h
+    ahead, the lecture's splits: a batch is 128 samples of 240 steps of 14 variables."""
+    full = load_profiles(ROOT)["full"]["07_forecasting"]
+    settings = {name: full[name] for name in
+                ("lookback", "step", "delay", "train_end", "val_end")}
+    data, _, _ = normalize(jena.values, settings["train_end"])
+    splits = ForecastSplits(data, batch_size=128, target_column=jena.target_index, **settings)
+    samples, targets = next(splits.batches("train"))
+    assert samples.shape == (128, 240, 14) and targets.shape == (128,)
+    assert splits.steps("val") == 769  # the lecture's val_steps on Jena
 
 
 @pytest.mark.parametrize("column, low, high", [
