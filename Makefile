@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PROFILE ?= quick
 FORCE ?=
-YIELD_TO_NBVAL ?=# `make test` sets it to `nice -n 10` for the suites that run beside nbval
+# `make test` sets it to `nice -n 10` for the suites that run beside nbval
+YIELD_TO_NBVAL ?=
 # Keeps each suite's output together when `make test` runs them at once (GNU make 4.0 and later;
 # macOS' make 3.81 has no --output-sync, and there the outputs interleave).
 OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)

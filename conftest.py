@@ -18,7 +18,6 @@ fills the gap while the other worker is still busy with a long one. ``make nbval
 """
 
 import functools
-from pathlib import Path
 
 KERNEL_START_ATTEMPTS = 3
 
@@ -29,14 +28,14 @@ def pytest_collectstart(collector):
 
 
 def pytest_collection_modifyitems(config, items):
-    notebooks = {Path(str(item.fspath)) for item in items if str(item.fspath).endswith(".ipynb")}
+    notebooks = {item.path for item in items if item.path.suffix == ".ipynb"}
     if len(notebooks) < 2:
         return
     from course_lib.runner import expected_seconds, find_root
 
     seconds = expected_seconds(find_root(next(iter(notebooks))), [p.stem for p in notebooks])
     # a stable sort: each notebook's cells stay together and in order
-    items.sort(key=lambda item: -seconds.get(Path(str(item.fspath)).stem, 0.0))
+    items.sort(key=lambda item: -seconds.get(item.path.stem, 0.0))
 
 
 def pytest_configure(config):
