@@ -1,30 +1,9 @@
-"""Looking inside trained models: where they are right, and how far back their gradient reaches."""
+"""Looking inside trained models: how far back their gradient reaches."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-
-
-def accuracy_by_bucket(
-    y_true: np.ndarray, probabilities: np.ndarray, values: np.ndarray, edges: list[float]
-) -> tuple[list[str], list[float], list[int]]:
-    """Accuracy of thresholded ``probabilities`` within buckets of ``values`` (e.g. the distance
-    of the evidence from the end of a review). Returns labels, accuracies, counts."""
-    y_true, values = np.asarray(y_true), np.asarray(values)
-    predictions = (np.asarray(probabilities).reshape(-1) > 0.5).astype(int)
-    if not (len(y_true) == len(predictions) == len(values)):
-        raise ValueError(
-            "`y_true`, `probabilities` and `values` must have the same length. Received: "
-            f"{len(y_true)}, {len(predictions)}, {len(values)}"
-        )
-    labels, accuracies, counts = [], [], []
-    for low, high in zip(edges[:-1], edges[1:]):
-        inside = (values >= low) & (values < high)
-        labels.append(f"{low:g}-{high:g}")
-        counts.append(int(inside.sum()))
-        accuracies.append(float(np.mean(predictions[inside] == y_true[inside])) if inside.any() else float("nan"))
-    return labels, accuracies, counts
 
 
 def gradient_norm_by_position(model: keras.Sequential, x: np.ndarray) -> np.ndarray:

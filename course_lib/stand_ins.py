@@ -46,12 +46,34 @@ from pathlib import Path
 import numpy as np
 
 from course_lib.datasets._home import STAND_IN_COMMENT, file_digest
-from course_lib.datasets.imdb import IMDB_NPZ, IMDB_WORD_INDEX
-from course_lib.datasets.synthetic_reviews import (
-    INTENSIFIERS, NEGATIVE, NEGATORS, NEUTRAL, POSITIVE, split_rows,
-)
+from course_lib.datasets.imdb import IMDB_NPZ, IMDB_WORD_INDEX, split_rows
 from course_lib.datasets.weather import JENA_HEADER, JENA_MEMBER, JENA_ROWS, JENA_ZIP
 from course_lib.datasets.word_vectors import GLOVE_ZIP, NUMBER_FORMAT
+
+#: The stand-in reviews' vocabulary: sentiment words, their negators and intensifiers, filler.
+POSITIVE = "good great excellent wonderful brilliant superb enjoyable delightful".split()
+NEGATIVE = "bad awful terrible boring dull poor weak tedious".split()
+NEGATORS = "not never hardly".split()
+INTENSIFIERS = "very really truly extremely quite so".split()
+NEUTRAL = (
+    "the a and of to is in it this that was as with for his her on film movie story plot "
+    "scene scenes actor actors actress cast director character characters script dialogue "
+    "camera music score ending beginning end time life man woman one two first last new old "
+    "people world family friend friends house city night day year years way part role roles "
+    "series episode book version original sequel audience viewer viewers screen picture shot "
+    "shots light lines line minutes hour hours moment moments theme setting world war love "
+    "he she they we you i me my him them their there here what when where who which while "
+    "after before during about from into over under between through again then also just "
+    "even still only some many most more much other another such each every both few all "
+    "be been being have has had do does did can could would should will may might must "
+    "see saw seen watch watched watching make made making get got go went come came take "
+    "took look looked seem seemed play played tell told know knew think thought feel felt "
+    "show shows shown turn turned start started give gave find found leave left try tried "
+    "by at an or but if so than too up out down off around back away home school town road "
+    "car train ship island forest sea river mountain room door window table letter phone "
+    "money job work police doctor soldier king queen child children son daughter father "
+    "mother brother sister husband wife girl boy team game match plan secret truth past future"
+).split()
 
 # --- sizes of the real files --------------------------------------------------------------
 IMDB_REVIEWS = 25_000  # per split

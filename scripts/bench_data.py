@@ -14,12 +14,12 @@ import sys
 import tempfile
 
 CASES = {
-    "synthetic reviews, load_imdb(num_words=10000)":
+    "shipped review sample, load_imdb(num_words=10000)":
         "from course_lib.datasets import load_imdb; load_imdb(num_words=10_000)",
-    "shipped weather, load_jena(source='sample')":
-        "from course_lib.datasets import load_jena; load_jena(source='sample')",
-    "offline word vectors, load_glove(50, source='sample')":
-        "from course_lib.datasets.word_vectors import load_glove; load_glove(50, source='sample')",
+    "shipped weather, load_jena(source='nyc')":
+        "from course_lib.datasets import load_jena; load_jena(source='nyc')",
+    "offline word vectors, load_glove(50, source='package')":
+        "from course_lib.datasets.word_vectors import load_glove; load_glove(50, source='package')",
     "Jena-dialect parser, 21,027 rows":
         "from tests.conftest import jena_csv; from course_lib.datasets.weather import "
         "JENA_HEADER, parse_weather_csv; text = jena_csv(21_027); import time; t = time.perf_counter();"

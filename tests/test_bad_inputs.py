@@ -14,7 +14,7 @@ import pytest
 
 from course_lib import comparison, diagrams, embeddings, evaluation, models, results, shapes, training, windows
 from course_lib.cli import main
-from course_lib.datasets import imdb, synthetic_reviews, weather, word_vectors
+from course_lib.datasets import imdb, imdb_sample, weather, word_vectors
 from course_lib.forecasting import weather_task
 from course_lib.runner import run_book
 from tests.conftest import ROOT
@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 SERIES = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
 WITH_NAN = SERIES.copy()
 WITH_NAN[17, 2] = np.nan
-WEATHER = dict(source="sample", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
+WEATHER = dict(source="nyc", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
                train_end=400, val_end=600, steps_per_epoch=2, epochs=1, seed=0)
 
 
@@ -89,19 +89,18 @@ CASES = {
     "from_run, task": (lambda: results.from_run("c", None, task="speech", source="s", settings={}), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
     "comparison rows, task": (lambda: comparison.rows([], "speech"), r"`task` must be one of \('reviews', 'weather'\). Received: task='speech'"),
     # datasets
-    "load_imdb, source": (lambda: imdb.load_imdb(source="web"), r"`source` must be one of \('sample', 'keras'\). Received: source='web'"),
+    "load_imdb, source": (lambda: imdb.load_imdb(source="web"), r"`source` must be one of \('imdb_sample', 'keras'\). Received: source='web'"),
+    "load_imdb_texts, split": (lambda: imdb_sample.load_imdb_texts("val"), r"`split` must be one of \('train', 'test'\). Received: split='val'"),
     "load_imdb, num_words 0": (lambda: imdb.load_imdb(num_words=0), r"`num_words` must be an integer above index_from=3 or None. Received: num_words=0"),
     "load_padded_imdb, maxlen 0": (lambda: imdb.load_padded_imdb(maxlen=0), r"`maxlen` must be a positive integer. Received: maxlen=0"),
     "load_padded_imdb, train_samples 0": (lambda: imdb.load_padded_imdb(train_samples=0), r"`train_samples` must be a positive integer or None. Received: train_samples=0"),
-    "generate_reviews, num_train 0": (lambda: synthetic_reviews.generate_reviews(num_train=0), r"`num_train` must be a positive integer. Received: num_train=0"),
-    "load_jena, source": (lambda: weather.load_jena(source="web"), r"`source` must be 'sample' or 'jena'. Received: source='web'"),
+    "load_jena, source": (lambda: weather.load_jena(source="web"), r"`source` must be 'nyc' or 'jena'. Received: source='web'"),
     "parse_weather_csv, empty": (lambda: weather.parse_weather_csv("", expected_header=weather.JENA_HEADER, name="f.csv"), r"f.csv is empty: expected a header line and data rows"),
-    "load_glove, source": (lambda: word_vectors.load_glove(100, source="web"), r"`source` must be 'sample' or 'glove'. Received: source='web'"),
+    "load_glove, source": (lambda: word_vectors.load_glove(100, source="web"), r"`source` must be 'package' or 'glove'. Received: source='web'"),
     # embeddings, evaluation, shapes
     "nearest_words, unknown word": (lambda: embeddings.nearest_words(np.eye(2), {"a": 0, "b": 1}, "zzz"), r"`query` is not in the vocabulary. Received: query='zzz'"),
     "nearest_words, k 0": (lambda: embeddings.nearest_words(np.eye(2), {"a": 0, "b": 1}, "a", k=0), r"`k` must be positive. Received: k=0"),
     "nearest_words, metric": (lambda: embeddings.nearest_words(np.eye(2), {"a": 0, "b": 1}, "a", metric="dot"), r"`metric` must be one of \('l2', 'cosine'\). Received: metric='dot'"),
-    "accuracy_by_bucket, lengths": (lambda: evaluation.accuracy_by_bucket(np.zeros(3), np.zeros(4), np.zeros(3), [0, 1]), r"must have the same length. Received: 3, 4, 3"),
     "output_shapes, not Sequential": (lambda: shapes.output_shapes(object(), np.zeros((1, 2, 3))), r"`model` must be a keras.Sequential. Received: model=object"),
     # the runner
     "run_book, jobs 0": (lambda: run_book(ROOT, "quick", ["01_recap"], jobs=0, progress=False), r"`jobs` must be a positive integer. Received: jobs=0"),

@@ -7,7 +7,7 @@ from course_lib import results
 from course_lib.forecasting import weather_task
 from course_lib.models import conv_regressor, recurrent_regressor
 
-SMALL = dict(source="sample", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
+SMALL = dict(source="nyc", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
              train_end=400, val_end=600, steps_per_epoch=2, epochs=1, seed=0)
 
 

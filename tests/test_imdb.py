@@ -5,9 +5,7 @@ import pytest
 
 from course_lib.datasets import _home, imdb
 from course_lib.datasets.imdb import decode_review, load_imdb, load_imdb_word_index
-from course_lib.datasets.synthetic_reviews import (
-    LONG_RANGE_FAR, LONG_RANGE_NEAR, NEGATIVE, NEGATORS, POSITIVE, generate_reviews,
-)
+from course_lib.datasets.imdb_sample import load_imdb_texts
 from tests.conftest import write_imdb_npz, write_word_index
 
 
@@ -70,52 +68,49 @@ def test_wrong_checksum_without_download_names_the_file(real_format_files, data_
 
 def test_sample_has_the_keras_structure_and_conventions():
     (x_train, y_train), (x_test, y_test) = load_imdb(num_words=10_000)
-    assert len(x_train) == len(x_test) == 25_000
+    assert len(x_train) == 12_500 and len(x_test) == 10_000
     assert x_train.dtype == object and isinstance(x_train[0], list)
     assert all(row[0] == 1 for row in x_train[:100])  # start_char
-    assert min(min(row[1:]) for row in x_train) >= 3  # index_from
-    assert set(np.unique(y_train)) == {0, 1}
+    assert min(min(row[1:]) for row in x_train) >= 2  # index_from, or out of vocabulary (2)
+    assert max(max(row) for row in x_train) == 9_999
+    assert np.bincount(y_train).tolist() == [6_250, 6_250]
+    assert np.bincount(y_test).tolist() == [5_000, 5_000]
     lengths = [len(row) for row in x_train]
-    assert min(lengths) < 30 and max(lengths) > 350
+    assert min(lengths) < 30 and max(lengths) > 1_000  # real reviews: a few words to essays
+
+
+def test_sample_is_shuffled_like_keras_and_ranked_by_training_frequency():
+    (x_train, y_train), _ = load_imdb()
+    assert 0.4 < y_train[:1000].mean() < 0.6  # the file's order (negative first) is shuffled
+    index = load_imdb_word_index()
+    assert [word for word, _ in sorted(index.items(), key=lambda item: item[1])[:4]] == [
+        "the", "and", "a", "of"]
+    counts = np.bincount(np.concatenate(x_train))
+    assert counts[index["the"] + 3] == counts[4:].max()  # rank 1 is the most frequent word
+
+
+@pytest.mark.parametrize("extra", [0, 1, 50, None])
+def test_unseen_test_words_are_out_of_vocabulary_for_any_num_words(extra):
+    ranked = imdb.sample_ranks()
+    assert (ranked.test[0] == ranked.unseen_rank).any()
+    assert not (ranked.train[0] == ranked.unseen_rank).any()
+    num_words = None if extra is None else ranked.unseen_rank + 3 + extra
+    (x_train, _), (x_test, _) = load_imdb(num_words=num_words)
+    largest = ranked.unseen_rank + 2  # index of the rarest training word
+    assert max(max(row) for row in x_train) == largest
+    assert max(max(row) for row in x_test) <= largest
+    assert sum(row.count(2) for row in x_test) >= (ranked.test[0] == ranked.unseen_rank).sum()
+
+
+def test_sample_arrays_are_shared_read_only():
+    with pytest.raises(ValueError, match="read-only"):
+        np.random.default_rng(0).shuffle(load_imdb_texts("train").labels)
+    assert not imdb.sample_ranks().train[0].flags.writeable
 
 
 def test_sample_maxlen_filters_like_keras():
     (x_train, _), _ = load_imdb(maxlen=100)
     assert max(len(row) for row in x_train) < 100
-
-
-def test_synthetic_corpus_is_deterministic_and_seed_dependent():
-    first, again = generate_reviews(num_train=300, num_test=10), generate_reviews(num_train=300, num_test=10)
-    other = generate_reviews(num_train=300, num_test=10, seed=1)
-    np.testing.assert_array_equal(first.train_tokens, again.train_tokens)
-    np.testing.assert_array_equal(first.y_train, again.y_train)
-    assert first.word_index == again.word_index
-    assert not np.array_equal(first.train_tokens[:500], other.train_tokens[:500])
-
-
-def test_synthetic_labels_depend_on_negation():
-    """'not good' must appear in negative reviews: word order carries the label."""
-    corpus = generate_reviews(num_train=3000, num_test=10, label_noise=0.0)
-    words = {rank: word for word, rank in corpus.word_index.items()}
-    text = [words[t] for t in corpus.train_tokens.tolist()]
-    bounds = np.concatenate([[0], np.cumsum(corpus.train_lengths)])
-    negated_positive = {0: 0, 1: 0}
-    for review, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-        tokens = text[a:b]
-        for i in range(1, len(tokens)):
-            if tokens[i] in POSITIVE and tokens[i - 1] in NEGATORS:
-                negated_positive[int(corpus.y_train[review])] += 1
-    assert negated_positive[0] > 10 * max(negated_positive[1], 1)
-
-
-def test_long_range_reviews_hold_evidence_only_far_from_their_end():
-    corpus = generate_reviews(num_train=2000, num_test=10)
-    ranks = {corpus.word_index[w] for w in POSITIVE + NEGATIVE}
-    bounds = np.concatenate([[0], np.cumsum(corpus.train_lengths)])
-    for review in np.flatnonzero(corpus.long_range_train)[:50]:
-        tokens = corpus.train_tokens[bounds[review]:bounds[review + 1]]
-        from_end = len(tokens) - np.flatnonzero(np.isin(tokens, list(ranks)))
-        assert from_end.min() > LONG_RANGE_NEAR and from_end.max() <= LONG_RANGE_FAR
 
 
 def test_decode_review_round_trips_words():
@@ -124,10 +119,11 @@ def test_decode_review_round_trips_words():
     decoded = decode_review(x_train[0], index).split()
     assert decoded[0] == "[START]" and len(decoded) == len(x_train[0])
     assert decode_review([0, 0, 1, index["good"] + 3], index) == "[START] good"
+    assert all(word in index for word in decoded[1:])  # every word a real one of the index
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(source="imdb"), r"`source` must be one of \('sample', 'keras'\). Received: source='imdb'"),
+    (dict(source="imdb"), r"`source` must be one of \('imdb_sample', 'keras'\). Received: source='imdb'"),
     (dict(num_words=0), r"`num_words` must be an integer above index_from=3 or None. Received: num_words=0"),
     (dict(num_words=2.5), r"Received: num_words=2.5"),
     (dict(maxlen=1), r"`maxlen` must be an integer above 1 or None. Received: maxlen=1"),
@@ -136,16 +132,6 @@ def test_decode_review_round_trips_words():
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         load_imdb(**kwargs)
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(num_train=0), r"`num_train` must be a positive integer. Received: num_train=0"),
-    (dict(min_length=50, max_length=20), r"Received: min_length=50, max_length=20"),
-    (dict(label_noise=1.5), r"`label_noise` must be between 0 and 1. Received: label_noise=1.5"),
-])
-def test_bad_corpus_arguments_are_named(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        generate_reviews(**kwargs)
 
 
 def test_reversed_reviews_are_reversed_before_padding():

@@ -10,9 +10,8 @@ import pytest
 
 from course_lib import results
 from course_lib.datasets import load_padded_imdb
-from course_lib.datasets.synthetic_reviews import evidence_distance
 from course_lib.embeddings import nearest_words, principal_components
-from course_lib.evaluation import accuracy_by_bucket, gradient_norm_by_position
+from course_lib.evaluation import gradient_norm_by_position
 from course_lib.models import architecture, bag_of_words_classifier, recurrent_classifier
 from course_lib.training import train
 from tests.conftest import ROOT
@@ -205,14 +204,6 @@ def test_principal_components_find_the_spread():
     assert abs(projected[1, 0]) == pytest.approx(10.0005, rel=1e-3)
 
 
-def test_accuracy_by_bucket_groups_and_counts():
-    labels, acc, counts = accuracy_by_bucket(
-        np.array([1, 0, 1, 1]), np.array([0.9, 0.2, 0.1, 0.8]), np.array([1, 2, 15, 25]), [0, 10, 30])
-    assert labels == ["0-10", "10-30"] and counts == [2, 2] and acc == [1.0, 0.5]
-    with pytest.raises(ValueError, match="must have the same length. Received: 2, 1, 2"):
-        accuracy_by_bucket(np.array([1, 0]), np.array([0.5]), np.array([1, 2]), [0, 5])
-
-
 def test_gradient_norm_by_position_has_one_value_per_word():
     norms = gradient_norm_by_position(recurrent_classifier("LSTM", num_words=20, units=3), np.ones((2, 9), int))
     assert norms.shape == (9,) and (norms > 0).all()
@@ -220,14 +211,9 @@ def test_gradient_norm_by_position_has_one_value_per_word():
         gradient_norm_by_position(keras.Sequential([keras.Input((3, 2)), keras.layers.GRU(2)]), np.ones((1, 3, 2)))
 
 
-def test_evidence_distance_counts_words_after_the_last_sentiment_word():
-    index = {"the": 1, "good": 2, "not": 3}
-    assert list(evidence_distance([[0, 0, 4, 5, 4, 4], [4, 4], [5]], index)) == [2, 2, 0]
-
-
 def test_padded_reviews_keep_review_ends():
     (x_train, y_train), (x_test, _) = load_padded_imdb(maxlen=50, train_samples=300)
-    assert x_train.shape == (300, 50) and len(y_train) == 300 and x_test.shape == (25_000, 50)
+    assert x_train.shape == (300, 50) and len(y_train) == 300 and x_test.shape == (10_000, 50)
     assert (x_train[:, -1] != 0).all()  # pre-padding: the last column is always a word
     with pytest.raises(ValueError, match=r"`train_samples` must be a positive integer or None. Received: train_samples=0"):
         load_padded_imdb(train_samples=0)

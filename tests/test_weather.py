@@ -9,7 +9,7 @@ from tests.conftest import jena_csv, write_jena_zip
 
 
 def test_shipped_sample_is_complete_hourly_metric_weather():
-    record = load_jena(source="sample")
+    record = load_jena(source="nyc")
     assert record.values.shape == (8730, 8)
     assert record.values.dtype == np.float32
     assert record.columns[record.target_index] == "T (degC)" and record.target_index == 1
@@ -24,14 +24,14 @@ def test_shipped_sample_is_complete_hourly_metric_weather():
 
 @pytest.mark.parametrize("station", ["EWR", "JFK", "LGA"])
 def test_every_station_loads(station):
-    assert len(load_jena(source="sample", station=station)) == 8730
+    assert len(load_jena(source="nyc", station=station)) == 8730
 
 
 def test_clean_repairs_impossible_wind_only_when_asked():
-    raw = load_jena(source="sample", station="EWR")
+    raw = load_jena(source="nyc", station="EWR")
     wind = raw.columns.index("wv (m/s)")
     assert raw.values[:, wind].max() > 100  # the 1,048 mph reading of the source data
-    cleaned = load_jena(source="sample", station="EWR", clean=True)
+    cleaned = load_jena(source="nyc", station="EWR", clean=True)
     assert cleaned.values[:, wind].max() < 40
     changed = np.flatnonzero(raw.values[:, wind] != cleaned.values[:, wind])
     assert len(changed) == 1
@@ -113,7 +113,7 @@ def test_missing_archive_offline_fails_with_instructions(data_home, monkeypatch)
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(source="csv"), r"`source` must be 'sample' or 'jena'. Received: source='csv'"),
+    (dict(source="csv"), r"`source` must be 'nyc' or 'jena'. Received: source='csv'"),
     (dict(station="BOS"), r"`station` must be one of .* Received: station='BOS'"),
 ])
 def test_bad_arguments_are_named(kwargs, message):

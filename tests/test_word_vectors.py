@@ -240,13 +240,13 @@ def test_embedding_matrix_uses_keras_imdb_offsets():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: glove_path(100), ValueError,
-     r"`dim` must be 50 for source='sample'.*Received: dim=100"),
+     r"`dim` must be 50 for source='package'.*Received: dim=100"),
     (lambda: glove_path(64, source="glove"), ValueError,
      r"`dim` must be one of \(50, 100, 200, 300\) for GloVe. Received: dim=64"),
     (lambda: glove_path(50.0), ValueError, r"Received: dim=50.0"),
     (lambda: glove_path(True), ValueError, r"Received: dim=True"),
     (lambda: load_glove(50, source="word2vec"), ValueError,
-     r"`source` must be 'sample' or 'glove'. Received: source='word2vec'"),
+     r"`source` must be 'package' or 'glove'. Received: source='word2vec'"),
     (lambda: embedding_matrix(WordVectors(("a",), np.ones((1, 2))), {}, 2), ValueError,
      r"`num_words` must exceed index_from=3. Received: num_words=2"),
     (lambda: embedding_matrix({}, {}, 10), ValueError, r"`vectors` must hold at least one"),

@@ -1,14 +1,13 @@
 """IMDB reviews in exactly the structure and index conventions of ``keras.datasets.imdb``.
 
-Two sources share one encoder, so a chapter cannot tell them apart by shape or convention:
-``"sample"`` is the synthetic corpus of :mod:`course_lib.datasets.synthetic_reviews` (offline),
-``"keras"`` is the real ``imdb.npz`` that Keras downloads, checksum-verified *before* it is
-unpickled.
+Two sources of the same real reviews share one encoder, so a chapter's code is the same for
+both: ``"imdb_sample"`` is the sample of the Large Movie Review Dataset that ships with the
+course (:mod:`course_lib.datasets.imdb_sample`, offline), ``"keras"`` is the whole dataset as
+Keras' ``imdb.npz``, downloaded once and checksum-verified *before* it is unpickled.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import os
@@ -19,7 +18,7 @@ import numpy as np
 from course_lib._checks import check_positive_int
 
 from course_lib.datasets._home import RemoteFile, fetch
-from course_lib.datasets.synthetic_reviews import SyntheticReviews, generate_reviews, split_rows
+from course_lib.datasets.imdb_sample import sample_ranks
 
 _KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 IMDB_NPZ = RemoteFile(
@@ -30,13 +29,9 @@ IMDB_WORD_INDEX = RemoteFile(
     "imdb_word_index.json", _KERAS_ORIGIN + "imdb_word_index.json",
     checksum="bfafd718b763782e994055a2d397834f", algorithm="md5",
 )
-SOURCES = ("sample", "keras")
+#: "imdb_sample": the shipped sample (offline); "keras": Keras' imdb.npz (downloaded once).
+SOURCES = ("imdb_sample", "keras")
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-
-@functools.lru_cache(maxsize=2)
-def _synthetic_corpus() -> SyntheticReviews:
-    return generate_reviews()
 
 
 def _check_source(source: str) -> None:
@@ -52,6 +47,15 @@ def _load_raw_npz(data_home, download_if_missing) -> tuple[np.ndarray, ...]:
         if missing:
             raise ValueError(f"{path} lacks the arrays {missing}. Received: {archive.files}")
         return tuple(archive[key] for key in _NPZ_KEYS)
+
+
+def split_rows(flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """An object array of int lists, one per row: the structure Keras' IMDB loader returns."""
+    bounds = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+    words = flat.tolist()
+    rows = np.empty(len(lengths), dtype=object)
+    rows[:] = [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return rows
 
 
 def flatten_rows(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +124,7 @@ def load_imdb(
     num_words: int | None = None,
     maxlen: int | None = None,
     *,
-    source: str = "sample",
+    source: str = "imdb_sample",
     seed: int = 113,
     skip_top: int = 0,
     start_char: int | None = 1,
@@ -131,8 +135,10 @@ def load_imdb(
 ):
     """Reviews as ``(x_train, y_train), (x_test, y_test)``, like ``keras.datasets.imdb.load_data``.
 
-    ``source="sample"`` (default): the *synthetic* 25,000 + 25,000 review corpus, offline.
-    ``source="keras"``: the real IMDB reviews (downloaded once into the data home).
+    ``source="imdb_sample"`` (default, offline): the shipped sample of the Large Movie Review
+    Dataset, 12,500 training and 10,000 test reviews, ranked by word frequency in its
+    training part. ``source="keras"``: all 25,000 + 25,000 reviews as Keras ships them
+    (downloaded once into the data home).
     ``num_words`` keeps the most frequent words (others become ``oov_char``); ``maxlen`` drops
     reviews of ``maxlen`` words or more, as Keras does (use ``keras.utils.pad_sequences`` to cut).
     """
@@ -144,10 +150,13 @@ def load_imdb(
         )
     if maxlen is not None and (not isinstance(maxlen, (int, np.integer)) or maxlen <= 1):
         raise ValueError(f"`maxlen` must be an integer above 1 or None. Received: maxlen={maxlen!r}")
-    if source == "sample":
-        corpus = _synthetic_corpus()
-        train = (corpus.train_tokens, corpus.train_lengths, corpus.y_train)
-        test = (corpus.test_tokens, corpus.test_lengths, corpus.y_test)
+    if source == "imdb_sample":
+        ranked = sample_ranks()
+        train, test = ranked.train, ranked.test
+        # Words the training part never saw share the rank past the vocabulary: keep them out
+        # of vocabulary whatever ``num_words`` asks for.
+        num_words = min(num_words or ranked.unseen_rank + index_from,
+                        ranked.unseen_rank + index_from)
     else:
         x_train, y_train, x_test, y_test = _load_raw_npz(data_home, download_if_missing)
         train = (*flatten_rows(x_train), y_train)
@@ -159,13 +168,13 @@ def load_imdb(
 
 
 def load_imdb_word_index(
-    *, source: str = "sample", data_home: str | os.PathLike | None = None,
+    *, source: str = "imdb_sample", data_home: str | os.PathLike | None = None,
     download_if_missing: bool = True,
 ) -> dict[str, int]:
     """Word -> rank (1 = most frequent), like ``keras.datasets.imdb.get_word_index``."""
     _check_source(source)
-    if source == "sample":
-        return dict(_synthetic_corpus().word_index)
+    if source == "imdb_sample":
+        return dict(sample_ranks().word_index)
     path = fetch(IMDB_WORD_INDEX, data_home=data_home, download_if_missing=download_if_missing)
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
@@ -183,7 +192,7 @@ def decode_review(
 
 def load_padded_imdb(
     *, num_words: int = 10_000, maxlen: int = 500, train_samples: int | None = None,
-    source: str = "sample", reverse: bool = False, **kwargs,
+    source: str = "imdb_sample", reverse: bool = False, **kwargs,
 ):
     """The text chapters' data in one call: reviews padded or cut to ``maxlen`` words.
 

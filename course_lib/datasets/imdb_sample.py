@@ -1,0 +1,156 @@
+"""The shipped sample of the Large Movie Review Dataset: real reviews, read with no network.
+
+The file ``data/imdb_sample.jsonl.xz`` holds 12,500 training and 10,000 test reviews of
+Stanford's ``aclImdb`` (balanced, drawn from the official splits; ``data/README.md`` gives the
+provenance and the selection rule, ``scripts/make_imdb_sample.py`` rebuilds it byte for byte).
+A chapter reads it two ways:
+
+* as **text** (:func:`load_imdb_texts`), to tokenize it on the page as the lecture does;
+* as **word ranks** (:func:`sample_ranks`), tokenized once by Keras' ``TextVectorization``
+  and ranked by frequency in the training part, which :mod:`course_lib.datasets.imdb` then
+  encodes exactly as ``keras.datasets.imdb`` encodes its own reviews. So a chapter's code is
+  the same on the sample and on Keras' full ``imdb.npz``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import lzma
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "imdb_sample.jsonl.xz"
+SAMPLE_SHA256 = "1fbc042671d43702f8c508c88f8cc7317fd5198b00745dfcdd0cf949bfab56b3"
+SAMPLE_SIZES = {"train": 12_500, "test": 10_000}
+SPLITS = tuple(SAMPLE_SIZES)
+
+
+@dataclass(frozen=True)
+class ReviewTexts:
+    """One split of the sample: raw review texts and their labels (1: positive)."""
+
+    texts: tuple[str, ...]
+    labels: np.ndarray
+    ratings: np.ndarray  # the reviewer's stars out of 10 (<= 4 negative, >= 7 positive)
+
+
+@dataclass(frozen=True)
+class RankedReviews:
+    """The sample as raw word ranks (1 = the most frequent word of the training part).
+
+    ``train`` and ``test`` are ``(flat ranks, row lengths, labels)``, the layout
+    :func:`course_lib.datasets.imdb.encode_like_keras` takes. A test-review word never seen
+    in training gets ``unseen_rank``, one past the vocabulary; :func:`~course_lib.datasets.
+    load_imdb` caps ``num_words`` below it, so such a word is always out-of-vocabulary, as
+    it is for a model trained on the training part. The arrays are read-only: they are
+    cached and shared by every load in the process.
+    """
+
+    train: tuple[np.ndarray, np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray, np.ndarray]
+    word_index: dict[str, int]
+
+    @property
+    def unseen_rank(self) -> int:
+        return len(self.word_index) + 1
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"`split` must be one of {SPLITS}. Received: split={split!r}")
+
+
+@functools.lru_cache(maxsize=1)
+def _records(path: Path = SAMPLE_PATH) -> dict[str, ReviewTexts]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OSError(
+            f"The shipped review sample is missing: {path} ({exc}). Reinstall course_lib "
+            "(`make install`)."
+        ) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SAMPLE_SHA256:
+        raise OSError(
+            f"The shipped review sample {path} is damaged: sha256 {digest}, expected "
+            f"{SAMPLE_SHA256}. Reinstall course_lib, or rebuild it with "
+            "scripts/make_imdb_sample.py."
+        )
+    rows: dict[str, list[dict]] = {split: [] for split in SPLITS}
+    for line in lzma.decompress(data).decode("utf-8").split("\n")[:-1]:
+        record = json.loads(line)
+        rows[record["split"]].append(record)
+    return {
+        split: ReviewTexts(
+            texts=tuple(record["text"] for record in records),
+            labels=_read_only(np.array([r["label"] for r in records], dtype=np.int64)),
+            ratings=_read_only(np.array([r["rating"] for r in records], dtype=np.int64)),
+        )
+        for split, records in rows.items()
+    }
+
+
+def load_imdb_texts(split: str = "train") -> ReviewTexts:
+    """The sample's raw reviews of one official split, ``"train"`` or ``"test"``.
+
+    Their order is the file's (negative reviews, then positive, by official id): shuffle
+    before splitting off validation data, as :func:`~course_lib.datasets.load_imdb` does.
+    """
+    _check_split(split)
+    return _records()[split]
+
+
+def standardize_review(texts):
+    """Lower-case a batch of reviews, drop their ``<br />`` line breaks and turn every
+    punctuation mark into a space, as the lecture's ``Tokenizer`` splits at its filter
+    characters.
+
+    ``TextVectorization``'s default deletes punctuation instead, which glues a word to a line
+    break ("movie.<br />" becomes "moviebr") and "don't" into "dont"; split at the marks,
+    nearly every frequent word is one that GloVe's vocabulary knows.
+    """
+    import tensorflow as tf
+
+    texts = tf.strings.lower(texts)
+    texts = tf.strings.regex_replace(texts, "<br />", " ")
+    return tf.strings.regex_replace(texts, r"[[:punct:]]", " ")
+
+
+def text_vectorizer(train_texts) -> "keras.layers.TextVectorization":  # noqa: F821
+    """Keras' ``TextVectorization`` with :func:`standardize_review`, split at whitespace, its
+    vocabulary learned from ``train_texts``: index 0 pads, 1 is unknown, and from 2 on the
+    words come by falling frequency, ties broken the same way every time."""
+    import keras
+
+    vectorizer = keras.layers.TextVectorization(standardize=standardize_review, ragged=True)
+    vectorizer.adapt(list(train_texts), batch_size=1024)
+    return vectorizer
+
+
+@functools.lru_cache(maxsize=1)
+def sample_ranks() -> RankedReviews:
+    """The sample tokenized once: each word's rank by frequency in the training part."""
+    train, test = load_imdb_texts("train"), load_imdb_texts("test")
+    vectorizer = text_vectorizer(train.texts)
+    vocabulary = vectorizer.get_vocabulary()
+    # TextVectorization index i >= 2 is the word of rank i - 1; index 1 (unknown) only occurs
+    # in test reviews and gets the rank past the last word.
+    unseen_rank = len(vocabulary) - 1
+    splits = []
+    for part in (train, test):
+        ragged = vectorizer(list(part.texts))
+        index = ragged.flat_values.numpy().astype(np.int64)
+        ranks = np.where(index == 1, unseen_rank, index - 1)
+        lengths = ragged.row_lengths().numpy().astype(np.int64)
+        splits.append((_read_only(ranks), _read_only(lengths), part.labels))
+    word_index = {str(word): rank for rank, word in enumerate(vocabulary[2:], start=1)}
+    return RankedReviews(splits[0], splits[1], word_index)
