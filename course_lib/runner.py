@@ -548,7 +548,7 @@ def stage_sources(root: Path, run_dir: Path) -> None:
         shutil.copy2(root / name, run_dir / name)
     book_sources = [path for path in (root / BOOK_DIR).rglob("*")
                     if path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts]
-    for path in book_sources + sorted((root / PACKAGE_DIR).glob("*.py")):
+    for path in book_sources + sorted((root / PACKAGE_DIR).rglob("*.py")):
         if path.is_file():
             target = run_dir / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)

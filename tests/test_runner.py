@@ -593,3 +593,19 @@ def test_nbval_starts_a_kernel_again_when_it_dies_before_its_first_cell():
     calls.clear()
     with pytest.raises(RuntimeError):
         conftest._retrying(lambda: (_ for _ in ()).throw(RuntimeError("dead")))()
+
+
+def test_a_run_folder_holds_every_file_the_chapters_quote(tmp_path):
+    """``jupyter-book build`` of a run folder reads ``{literalinclude}`` paths from it."""
+    import re
+
+    from course_lib.runner import stage_sources
+
+    stage_sources(ROOT, tmp_path)
+    quoted = set()
+    for path in (ROOT / "book").glob("*.ipynb"):
+        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+        quoted |= set(re.findall(r"```\{literalinclude\}\s+(\S+)", text))
+    assert "../course_lib/datasets/imdb_sample.py" in quoted
+    for relative in quoted:
+        assert (tmp_path / "book" / relative).is_file(), relative
