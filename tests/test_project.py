@@ -169,3 +169,22 @@ def test_every_course_lib_run_command_in_the_book_names_real_chapters_and_parame
         declared = papermill.inspect_notebook(str(ROOT / "book" / f"{chapter}.ipynb"))
         for name in re.findall(r"-p (\w+)=", command):
             assert name in declared, f"{command}: {chapter} has no parameter {name!r}"
+
+
+def test_quoted_library_code_fits_a_code_cell():
+    """``{literalinclude}`` with ``:pyobject:`` shows a library function on the page: its lines
+    must fit the 88 columns a rendered code cell shows."""
+    import ast
+
+    quoted = 0
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
+        for module, name in re.findall(
+                r"```\{literalinclude\}\s+\.\./(\S+)\n(?::\w+: .*\n)*?:pyobject: (\w+)", text):
+            source = (ROOT / module).read_text()
+            node = next(n for n in ast.walk(ast.parse(source))
+                        if isinstance(n, ast.FunctionDef) and n.name == name)
+            lines = source.splitlines()[node.lineno - 1:node.end_lineno]
+            assert max(map(len, lines)) <= 88, f"{module}:{name} is wider than 88 columns"
+            quoted += 1
+    assert quoted >= 3  # lstm_forward, gru_forward, standardize_review

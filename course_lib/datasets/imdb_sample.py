@@ -111,12 +111,12 @@ def load_imdb_texts(split: str = "train") -> ReviewTexts:
 
 def standardize_review(texts):
     """Lower-case a batch of reviews, drop their ``<br />`` line breaks and turn every
-    punctuation mark into a space, as the lecture's ``Tokenizer`` splits at its filter
-    characters.
+    punctuation mark into a space, as the ``Tokenizer`` of the lecture's source splits
+    at its filter characters.
 
-    ``TextVectorization``'s default deletes punctuation instead, which glues a word to a line
-    break ("movie.<br />" becomes "moviebr") and "don't" into "dont"; split at the marks,
-    nearly every frequent word is one that GloVe's vocabulary knows.
+    ``TextVectorization``'s default deletes punctuation instead, which glues a word to
+    a line break ("movie.<br />" becomes "moviebr") and "don't" into "dont"; split at
+    the marks, nearly every frequent word is one that GloVe's vocabulary knows.
     """
     import tensorflow as tf
 
