@@ -188,3 +188,16 @@ def test_quoted_library_code_fits_a_code_cell():
             assert max(map(len, lines)) <= 88, f"{module}:{name} is wider than 88 columns"
             quoted += 1
     assert quoted >= 3  # lstm_forward, gru_forward, standardize_review
+
+
+def test_cells_that_glue_are_hidden_from_the_reader():
+    """Glue is the book's machinery, not the lecture: such a cell is removed from the page
+    (nbval still executes it) and its output, a training figure, is not compared."""
+    glued = 0
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and "glue(" in cell.source:
+                tags = set(cell.metadata.get("tags", []))
+                assert {"remove-cell", "nbval-ignore-output"} <= tags, (path.name, cell.source[:60])
+                glued += 1
+    assert glued >= 20
