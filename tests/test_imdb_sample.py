@@ -130,3 +130,17 @@ def test_the_sample_vocabulary_is_one_glove_knows():
     frequent = [word for word, rank in load_imdb_word_index().items() if rank + 3 < 10_000]
     assert sum(word in glove for word in frequent) >= 9_900
     assert not any(word.endswith("br") and word[:-2] in glove for word in frequent[:2000])
+
+
+def test_the_library_vocabulary_is_the_one_chapter_02_builds():
+    """Chapter 02 adapts ``TextVectorization(max_tokens=num_words, standardize=
+    standardize_review)`` on the page; the library's encoder, without the cap, must rank the
+    same words first, so the chapters that call it read what chapter 02 showed."""
+    import keras
+
+    texts = load_imdb_texts("train").texts[:1500]
+    page = keras.layers.TextVectorization(
+        max_tokens=400, standardize=imdb_sample.standardize_review, ragged=True)
+    page.adapt(list(texts), batch_size=1024)
+    library = imdb_sample.text_vectorizer(texts)
+    assert page.get_vocabulary() == library.get_vocabulary()[:400]

@@ -155,8 +155,8 @@ def load_imdb(
         train, test = ranked.train, ranked.test
         # Words the training part never saw share the rank past the vocabulary: keep them out
         # of vocabulary whatever ``num_words`` asks for.
-        num_words = min(num_words or ranked.unseen_rank + index_from,
-                        ranked.unseen_rank + index_from)
+        cap = ranked.unseen_rank + index_from
+        num_words = min(num_words, cap) if num_words else cap
     else:
         x_train, y_train, x_test, y_test = _load_raw_npz(data_home, download_if_missing)
         train = (*flatten_rows(x_train), y_train)
