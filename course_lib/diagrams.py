@@ -1,5 +1,5 @@
 """The lecture's schematic pictures (unrolled RNN, LSTM and GRU cells, bidirectional layer, 1-D
-convolution), drawn by code so that the book needs no image files and every picture can be
+convolution, the forecasting timeline, the Conv1D + GRU pipeline), drawn by code so that the book needs no image files and every picture can be
 redrawn, checked and changed like the rest of the package. Each function returns a closed
 Figure sized like the other plots; ``ALT_TEXT`` describes each picture for readers who cannot see
 it. Colours keep one meaning throughout: grey inputs, blue cells and sigmoid gates, orange tanh
@@ -52,6 +52,20 @@ ALT_TEXT: dict[str, str] = {
         "w slides along the sequence and gives one output per position, eight in all "
         "(12 - 5 + 1, 'valid' padding). Below, max pooling of size 2 keeps the largest of each "
         "pair: four values."
+    ),
+    "forecast_timeline": (
+        "A timeline of the weather record split into training, validation and test rows. A "
+        "red band over the training rows marks where the generator draws the reference row "
+        "tau: from tau_min, one lookback after the first row, to tau_max, the last training "
+        "row. Above, one sample: its history of lookback rows (one point every step) before "
+        "tau, and an arrow delay rows ahead to its target; the target of tau_max falls in "
+        "the validation rows."
+    ),
+    "conv_gru_pipeline": (
+        "Boxes from left to right: a long input sequence, two Conv1D layers with a "
+        "MaxPooling1D between them, a much shorter sequence of convolution features, a GRU "
+        "that reads only those steps one after another, a Dense(1) layer, and the forecast "
+        "temperature."
     ),
 }
 
@@ -385,4 +399,95 @@ def conv1d_window(length: int = 12, kernel_size: int = 5, pool_size: int | None 
     ax.set_title(f'Conv1D, padding="valid": {length} − {kernel_size} + 1 = {outputs} outputs'
                  f"{pooled}\none kernel $w$ of {kernel_size} weights slides over every position",
                  fontsize=FONT)
+    return finish(fig)
+
+
+def forecast_timeline(lookback: int = 1440, delay: int = 144, step: int = 6,
+                      train_end: int = 200_000) -> Figure:
+    """Where a training sample may be anchored: a reference row tau needs ``lookback`` rows of
+    history before it and a target ``delay`` rows after it. The lecture's generator draws tau
+    between tau_min = ``lookback`` and tau_max = ``train_end - 1``, so the last targets lie
+    past the training rows (the errata's point). Drawn to a schematic scale, labelled with the
+    real numbers; the anchor boxes carry the gid ``tau``."""
+    for name, value in dict(lookback=lookback, delay=delay, step=step, train_end=train_end).items():
+        _check_between(name, value, 1, 10**7)
+    if lookback + 1 >= train_end:
+        raise ValueError("`train_end` must leave room for one window after `lookback`. "
+                         f"Received: lookback={lookback}, train_end={train_end}")
+    fig, (ax,) = _sized_figure((-0.4, 14.6), (-1.2, 2.7), title_lines=2)
+    y, train_x, val_x, end_x = 0.0, 9.0, 11.5, 13.0
+    for x0, x1, color, name in [(0, train_x, CELL, "training rows"),
+                                (train_x, val_x, OUTPUT, "validation"),
+                                (val_x, end_x, INPUT, "test")]:
+        ax.add_patch(FancyBboxPatch((x0, y - 0.18), x1 - x0, 0.36, boxstyle="square,pad=0",
+                                    facecolor=to_rgba(color, 0.25), edgecolor=color, lw=1))
+        _text(ax, (x0 + x1) / 2, y - 0.35, name, ha="center", va="top", fontsize=SMALL)
+    tau_min, tau_max, width = 2.2, train_x, 2.2  # schematic: lookback drawn 2.2 units wide
+    ax.plot([tau_min, tau_max], [y + 0.55] * 2, color=HIGHLIGHT, lw=3, solid_capstyle="butt")
+    _text(ax, (tau_min + tau_max) / 2, y + 0.7, "where the generator draws $\\tau$",
+          ha="center", va="bottom", fontsize=SMALL, color=HIGHLIGHT)
+    for x, label in [(tau_min, f"$\\tau_{{min}}$ = {lookback:,}"),
+                     (tau_max, f"$\\tau_{{max}}$ = {train_end - 1:,}")]:
+        ax.plot([x, x], [y - 0.25, y + 0.6], color=HIGHLIGHT, lw=1)
+        _text(ax, x, y - 0.8, label, ha="center", va="top", fontsize=SMALL, color=HIGHLIGHT)
+    tau, ahead = 5.6, 0.9  # one sample: its history and its target
+    history = np.arange(tau - width, tau, width / 8)
+    ax.scatter(history, [y + 1.7] * len(history), s=14, color=INPUT, zorder=3)
+    ax.plot([tau - width, tau], [y + 2.05] * 2, color=INPUT, lw=1)
+    _text(ax, tau - width / 2, y + 2.15, f"lookback = {lookback:,} rows, one in {step}",
+          ha="center", va="bottom", fontsize=SMALL)
+    _box(ax, (tau, y + 1.7), "$\\tau$", HIGHLIGHT, size=(0.45, 0.4), fontsize=SMALL, gid="tau")
+    _arrow(ax, (tau + 0.25, y + 1.7), (tau + ahead + 0.6, y + 1.7), color=OUTPUT)
+    _box(ax, (tau + ahead + 0.85, y + 1.7), "target", OUTPUT, size=(1.05, 0.4), fontsize=SMALL)
+    _text(ax, tau + 0.25 + (ahead + 0.35) / 2, y + 1.5, f"delay = {delay:,}", ha="center",
+          va="top", fontsize=SMALL)
+    ax.plot([tau, tau], [y + 0.2, y + 1.5], color=HIGHLIGHT, lw=0.8, ls=":")
+    _box(ax, (tau_max, y + 1.7), "$\\tau_{max}$", HIGHLIGHT, size=(0.7, 0.4), fontsize=SMALL,
+         gid="tau")
+    _arrow(ax, (tau_max + 0.35, y + 1.7), (tau_max + ahead + 0.6, y + 1.7), color=OUTPUT)
+    _text(ax, tau_max + ahead + 0.7, y + 1.7, "its target:\nvalidation rows", va="center",
+          fontsize=SMALL, color=OUTPUT)
+    ax.set_title("A training sample: history before the reference row $\\tau$, target "
+                 f"{delay:,} rows after it\n$\\tau$ runs from $\\tau_{{min}}$ to "
+                 "$\\tau_{max}$, the last training row (not to scale)", fontsize=FONT)
+    return finish(fig)
+
+
+def conv_gru_pipeline(timesteps: int = 240, features: int = 14, filters: int = 32,
+                      kernel_size: int = 5, pool_size: int = 3) -> Figure:
+    """The hybrid's idea in one line of boxes: the convolutions turn a long sequence into a
+    shorter one of higher-level features, and only that shorter sequence goes through the
+    recurrence, which must take its steps one after the other. The step counts are computed
+    from the layer sizes, as Keras computes them ("valid" padding); the boxes carry the gid
+    ``stage``."""
+    _check_between("timesteps", timesteps, 2, 10**6)
+    _check_between("features", features, 1, 10**4)
+    _check_between("filters", filters, 1, 10**4)
+    _check_between("kernel_size", kernel_size, 1, timesteps, f"timesteps={timesteps}")
+    _check_between("pool_size", pool_size, 1, timesteps, f"timesteps={timesteps}")
+    pooled = (timesteps - kernel_size + 1) // pool_size
+    shorter = pooled - kernel_size + 1
+    if shorter < 1:
+        raise ValueError("The convolutions leave no step for the GRU to read. Received: "
+                         f"timesteps={timesteps}, kernel_size={kernel_size}, "
+                         f"pool_size={pool_size}")
+    fig, (ax,) = _sized_figure((-0.9, 14.3), (-0.6, 2.0), title_lines=2)
+    stages = [
+        (0.6, f"input\n{timesteps:,} steps\n× {features}", INPUT, (1.9, 1.3)),
+        (3.6, f"Conv1D({filters}, {kernel_size})\nMaxPooling1D({pool_size})\n"
+              f"Conv1D({filters}, {kernel_size})", CELL, (2.5, 1.3)),
+        (6.8, f"{shorter:,} steps\n× {filters}", INPUT, (1.7, 1.3)),
+        (9.4, f"GRU\nreads {shorter:,}\nsteps", CANDIDATE, (1.7, 1.3)),
+        (11.6, "Dense(1)", OUTPUT, (1.4, 0.8)),
+        (13.4, "forecast", OUTPUT, (1.4, 0.8)),
+    ]
+    for (x, text, color, size), following in zip(stages, stages[1:] + [None]):
+        _box(ax, (x, 0.8), text, color, size=size, fontsize=SMALL, gid="stage")
+        if following is not None:
+            _arrow(ax, (x + size[0] / 2, 0.8), (following[0] - following[3][0] / 2, 0.8))
+    _text(ax, 3.6, -0.1, "all positions at once", ha="center", va="top", fontsize=SMALL)
+    _text(ax, 9.4, -0.1, "one step after another", ha="center", va="top", fontsize=SMALL)
+    ax.set_title(f"Conv1D + GRU: the convolutions shorten {timesteps:,} steps to "
+                 f"{shorter:,},\nso the GRU, which cannot parallelise over time, takes "
+                 f"{timesteps / shorter:.1f} times fewer steps", fontsize=FONT)
     return finish(fig)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from course_lib import results
+from course_lib import results, run_context
 from course_lib._checks import check_positive_int
 from course_lib.datasets import WeatherRecord, load_jena
 from course_lib.training import TrainingRun, train
@@ -75,13 +75,13 @@ class WeatherTask(results.RecordingTask):
 def weather_task(
     *, source: str, station: str, lookback: int, step: int, delay: int, batch_size: int,
     train_end: int, val_end: int, steps_per_epoch: int, epochs: int, seed: int,
-    alignment: str = "lecture", run_folder: str = "",
+    alignment: str = "lecture", run_folder: str | None = None,
 ) -> WeatherTask:
     """Load the weather record and build the lecture's train/validation/test windows.
 
     Normalisation uses the training rows only: the validation and test rows play the future,
-    whose statistics a forecaster cannot know. ``run_folder`` is the chapter's reserved
-    parameter of that name: where results are recorded and recalled (empty: nowhere).
+    whose statistics a forecaster cannot know. ``run_folder`` is where results are
+    recorded and recalled; by default the runner's (:mod:`course_lib.run_context`).
     """
     check_positive_int(steps_per_epoch=steps_per_epoch, epochs=epochs)
     record = load_jena(source=source, station=station)
@@ -93,4 +93,4 @@ def weather_task(
                     batch_size=batch_size, train_end=train_end, val_end=val_end,
                     steps_per_epoch=steps_per_epoch, epochs=epochs, seed=seed)
     return WeatherTask(record, splits, mean, std, steps_per_epoch, epochs, seed, settings,
-                       run_folder)
+                       run_context.run_folder() if run_folder is None else run_folder)

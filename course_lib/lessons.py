@@ -10,10 +10,10 @@ only the verdict, so the compared output is the same on every machine while the 
 oneDNN on and off (``course-lib lessons`` measures it again and prints the table). A lesson the
 shipped data cannot show honestly is not in this table; its chapter says so in words.
 
-``report_lessons`` is a reserved chapter parameter that only the runner sets (for
-``course-lib lessons``): then a lesson that does not show is recorded and reported instead of
-stopping the chapter, so every lesson of every run can be tabulated. A normal run, nbval and a
-notebook opened by hand always enforce.
+Under ``course-lib lessons`` (and ``rehearse``) the runner tells the kernel to report a lesson
+that does not show instead of stopping the chapter (:mod:`course_lib.run_context`), so every
+lesson of every run can be tabulated. A normal run, nbval and a notebook opened by hand always
+enforce.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_lib import run_context
 from course_lib._files import atomic_write_text
 
-REPORT_PARAMETER = "report_lessons"  # reserved: set by the runner, never by a user or profile
 LESSONS_DIR = "lessons"  # in a run folder: each chapter's measured margins
 
 
@@ -134,13 +134,19 @@ def lesson(key: str) -> Lesson:
     raise ValueError(f"Unknown lesson. Received: key={key!r}. Valid: {[item.key for item in LESSONS]}")
 
 
-def check(key: str, margin: float, *, run_folder: str = "", report_lessons: bool = False) -> None:
+def check(key: str, margin: float, *, run_folder: str | None = None,
+          report_lessons: bool | None = None) -> None:
     """Assert that this run shows lesson ``key`` (``margin > required``) and print the verdict.
 
-    The margin is kept in ``run_folder`` (when the runner gave one) for ``course-lib lessons``.
-    With ``report_lessons`` (the runner's reserved parameter) a lesson that does not show is
-    recorded and printed as ``False`` instead of raising.
+    The margin is kept in the run folder (when the runner gave one) for ``course-lib lessons``.
+    With ``report_lessons`` a lesson that does not show is recorded and printed as ``False``
+    instead of raising. Both default to what the runner told the kernel
+    (:mod:`course_lib.run_context`).
     """
+    if run_folder is None:
+        run_folder = run_context.run_folder()
+    if report_lessons is None:
+        report_lessons = run_context.report_lessons()
     if not lesson(key).shown:
         raise ValueError(f"Lesson {key!r} is not shown by the shipped data: use `observe`.")
     item, margin, held = _measure(key, margin, run_folder)
@@ -151,10 +157,12 @@ def check(key: str, margin: float, *, run_folder: str = "", report_lessons: bool
     print(f"{item.claim}: {held}")
 
 
-def observe(key: str, margin: float, *, run_folder: str = "") -> bool:
+def observe(key: str, margin: float, *, run_folder: str | None = None) -> bool:
     """Record the margin of a lesson the shipped data cannot show (``shown=False``) and return
-    whether this run shows it anyway; nothing is printed or asserted, the chapter glues the
-    verdict into its prose."""
+    whether this run shows it anyway; nothing is printed or asserted. ``run_folder`` defaults
+    to the runner's (:mod:`course_lib.run_context`)."""
+    if run_folder is None:
+        run_folder = run_context.run_folder()
     return _measure(key, margin, run_folder)[2]
 
 

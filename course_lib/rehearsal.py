@@ -46,7 +46,7 @@ os.environ["COURSE_LIB_DATA"] = {data_home!r}
 from course_lib import training
 from course_lib.datasets._home import accept_stand_ins
 accept_stand_ins({digests!r})
-training.STEP_LIMIT = {steps!r}
+training.limit_steps({steps!r})
 """
 _EPILOGUE = """\
 # Rehearsal only: this kernel's peak resident memory (ru_maxrss: KiB, bytes on macOS).

@@ -1,8 +1,8 @@
 """The figures every chapter records, in one place per run, for the comparison chapter.
 
-A run folder reaches a chapter one way only: the ``run_folder`` parameter, which the runner
-injects into every chapter that declares it. Empty (under nbval, or in a notebook opened by
-hand), nothing is recorded and nothing is recalled: the chapter trains everything it shows,
+A run folder reaches a chapter one way only: the runner tells the chapter's kernel
+(:mod:`course_lib.run_context`). Without one (under nbval, or in a notebook opened by hand),
+nothing is recorded and nothing is recalled: the chapter trains everything it shows,
 so what it prints never depends on which chapters ran before it.
 
 One exception, for ``make test`` alone: nbval re-executes every chapter without a run folder,
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from course_lib.training import TrainingRun
 
 RECALL_VARIABLE = "COURSE_LIB_RECALL_FROM"  # set by `make nbval` only (see above)
-RUN_FOLDER_PARAMETER = "run_folder"  # reserved: set by the runner, never by a user or a profile
 COMMITTED_RUN = "recorded_run"  # in book/: results and timings behind the committed outputs
 TASKS = ("reviews", "weather")
 
@@ -115,6 +114,16 @@ def load_results(run_folder: str | os.PathLike) -> list[Result]:
     for path in sorted((Path(run_folder) / "results").glob("*.json")):
         found.extend(Result(**item) for item in json.loads(path.read_text()))
     return found
+
+
+def current_run(root: str | os.PathLike | None = None) -> Path:
+    """The run the comparison page draws: the one the runner is executing
+    (:mod:`course_lib.run_context`), else the committed run beside the chapters
+    (``COMMITTED_RUN``, relative to ``root``, by default the working directory, ``book/``)."""
+    from course_lib import run_context
+
+    folder = run_context.run_folder()
+    return Path(folder) if folder else Path(root or ".") / COMMITTED_RUN
 
 
 def record(result: Result, run_folder: str | os.PathLike | None) -> Path | None:

@@ -26,10 +26,18 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from course_lib import execution_cache, lessons, results
+from course_lib import execution_cache, lessons, results, run_context
 from course_lib._checks import check_positive_int
 from course_lib._files import atomic_write_text
-from course_lib.results import COMMITTED_RUN, RUN_FOLDER_PARAMETER
+from course_lib.results import COMMITTED_RUN
+
+# What only the runner decides, refused as a parameter with the reason and what to use instead.
+# The runner tells the kernel through its environment (course_lib.run_context).
+RESERVED = {
+    "run_folder": "the runner chooses the run folder; use --run-dir to choose another",
+    "report_lessons": ("only `course-lib lessons` and `course-lib rehearse` report lessons "
+                       "instead of enforcing them, so that a normal run always enforces them"),
+}
 
 BOOK_DIR = "book"
 PACKAGE_DIR = "course_lib"  # staged into run folders for the chapters' literalinclude
@@ -139,7 +147,7 @@ def plan_run(
     applies to every selected chapter that declares ``NAME`` and skips the others, so that
     ``-p seed=1`` reseeds a whole-book run; a name no selected chapter declares is refused.
     Unknown profile, chapter or parameter names, values of the wrong type, and the reserved
-    ``run_folder``, raise a ``ValueError`` listing the valid choices, so a long run cannot fail
+    names (:data:`RESERVED`), raise a ``ValueError`` listing the valid choices, so a long run cannot fail
     on a typo.
     """
     profiles = load_profiles(root)
@@ -157,6 +165,9 @@ def plan_run(
     if bad or not selected:
         raise ValueError(f"Unknown chapters. Received: chapters={selected}. Valid: {known}")
     overrides = dict(overrides or {})
+    for key, value in overrides.items():
+        if key in RESERVED:
+            raise ValueError(f"`{key}` is reserved: {RESERVED[key]}. Received: {key}={value!r}")
     plan, taken = [], set()
     for name in (chapter for chapter in known if chapter in selected):
         declared = declared_parameters(root, name)
@@ -175,8 +186,7 @@ def plan_run(
         plan.append((name, parameters))
     unused = sorted(set(overrides) - taken)
     if unused:
-        choices = sorted({key for name, _ in plan for key in declared_parameters(root, name)}
-                         - {RUN_FOLDER_PARAMETER, lessons.REPORT_PARAMETER})
+        choices = sorted({key for name, _ in plan for key in declared_parameters(root, name)})
         raise ValueError(
             f"No selected chapter has a parameter {unused[0]!r}. "
             f"Received: {unused[0]}={overrides[unused[0]]!r}. Valid: {choices}"
@@ -185,18 +195,9 @@ def plan_run(
 
 
 def _check_parameter(chapter: str, key: str, value: object, declared: Mapping[str, dict]) -> None:
-    if key == RUN_FOLDER_PARAMETER:
-        raise ValueError(
-            f"`{RUN_FOLDER_PARAMETER}` is reserved: the runner sets it to the run folder. "
-            f"Received: {key}={value!r} for chapter {chapter!r}. Use --run-dir to choose the folder."
-        )
-    if key == lessons.REPORT_PARAMETER:
-        raise ValueError(
-            f"`{lessons.REPORT_PARAMETER}` is reserved: only `course-lib lessons` and "
-            f"`course-lib rehearse` set it, so that a normal run always enforces the lessons. "
-            f"Received: {key}={value!r} for "
-            f"chapter {chapter!r}."
-        )
+    if key in RESERVED:
+        raise ValueError(f"`{key}` is reserved: {RESERVED[key]}. Received: {key}={value!r} "
+                         f"for chapter {chapter!r}.")
     expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
     wrong_bool = isinstance(value, bool) and bool not in (expected or (bool,))
     if expected and (not isinstance(value, expected) or wrong_bool):
@@ -292,13 +293,18 @@ class Rehearsal:
 
 def _execute_chapter(source: str, output: str, parameters: dict, log: str,
                      cell_timeout: int | None,
-                     rehearsal: Rehearsal | None = None) -> tuple[int | None, str] | None:
+                     rehearsal: Rehearsal | None = None, run_folder: str = "",
+                     report: bool = False) -> tuple[int | None, str] | None:
     """Run one chapter in a worker process; return ``(cell, error)`` on failure, else None.
 
     The worker's standard streams, which the kernel inherits, go to the chapter's log file:
-    TensorFlow's C++ log and Jupyter's warnings stay out of the reader's console.
+    TensorFlow's C++ log and Jupyter's warnings stay out of the reader's console. So does its
+    environment, which tells the kernel the run folder and whether lessons are reported
+    (:mod:`course_lib.run_context`); a worker runs one chapter at a time.
     """
     import papermill
+
+    run_context.enter(run_folder, report)
 
     with open(log, "w") as handle:
         os.dup2(handle.fileno(), 1)
@@ -419,10 +425,7 @@ def run_book(
     force = force or rehearsal is not None  # its outputs are never reused, nor reuse others
     root = find_root(root)
     plan = dict(plan_run(root, profile, chapters, overrides))
-    if report_lessons or rehearsal is not None:  # a parameter: part of the cache key
-        plan = {name: ({**parameters, lessons.REPORT_PARAMETER: True}
-                       if lessons.REPORT_PARAMETER in declared_parameters(root, name) else parameters)
-                for name, parameters in plan.items()}
+    reporting = report_lessons or rehearsal is not None
     needs = chapter_dependencies(root, plan)
     order = chapter_order(needs)
     run_dir = (Path(run_dir) if run_dir else root / "_build" / "runs" / profile).resolve()
@@ -447,9 +450,10 @@ def run_book(
         if name not in keys:
             dependencies = {other: execution_cache.file_sha256(run_dir / "results" / f"{other}.json")
                             for other in reads[name]}
-            keys[name] = execution_cache.chapter_key(
-                root / BOOK_DIR / f"{name}.ipynb", plan[name], dependencies, library=library,
-                data_home=data_home)
+            keys[name] = execution_cache.chapter_key(  # a reported run is another run
+                root / BOOK_DIR / f"{name}.ipynb",
+                {**plan[name], "report_lessons": True} if reporting else plan[name], dependencies,
+                library=library, data_home=data_home)
         return keys[name]
 
     bar = _progress_bar(len(plan), profile, progress)
@@ -472,7 +476,7 @@ def run_book(
                         continue
                     ready.remove(name)
                     running[_submit(pool, root, run_dir, name, plan[name], cell_timeout,
-                                    rehearsal)] = (
+                                    reporting, rehearsal)] = (
                         name, key, time.perf_counter())
                 if not running:
                     continue  # all that was ready was reused (or the run stopped): go on
@@ -512,16 +516,16 @@ def _progress_bar(total: int, profile: str, enabled: bool):
 
 
 def _submit(pool: ProcessPoolExecutor, root: Path, run_dir: Path, name: str, parameters: dict,
-            cell_timeout: int | None, rehearsal: Rehearsal | None = None) -> Future:
+            cell_timeout: int | None, report: bool,
+            rehearsal: Rehearsal | None = None) -> Future:
     """Start one chapter: forget what it recorded and produced before, hand it the run folder."""
     results.forget(name, run_dir)
     lessons.forget(name, run_dir)
     execution_cache.forget(run_dir, name)
-    if RUN_FOLDER_PARAMETER in declared_parameters(root, name):
-        parameters = {**parameters, RUN_FOLDER_PARAMETER: str(run_dir)}
     return pool.submit(_execute_chapter, str(root / BOOK_DIR / f"{name}.ipynb"),
                        str(run_dir / BOOK_DIR / f"{name}.ipynb"), parameters,
-                       str(run_dir / LOGS_DIR / f"{name}.log"), cell_timeout, rehearsal)
+                       str(run_dir / LOGS_DIR / f"{name}.log"), cell_timeout, rehearsal,
+                       str(run_dir), report)
 
 
 def _wait(running: Mapping[Future, tuple[str, str, float]], bar, run_dir: Path) -> set[Future]:

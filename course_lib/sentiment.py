@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from course_lib import results
+from course_lib import results, run_context
 from course_lib._checks import check_positive_int
 from course_lib.datasets import load_padded_imdb
 from course_lib.training import TrainingRun, train
@@ -56,13 +56,13 @@ class ReviewTask(results.RecordingTask):
 
 def review_task(
     *, source: str, num_words: int, maxlen: int, train_samples: int, epochs: int,
-    batch_size: int, seed: int, reverse: bool = False, run_folder: str = "",
+    batch_size: int, seed: int, reverse: bool = False, run_folder: str | None = None,
 ) -> ReviewTask:
     """Load the reviews, keep the first ``train_samples`` for training, pad every review to
     ``maxlen`` words (at the start, keeping its end), and remember the settings.
 
-    ``reverse`` reverses each review before padding (chapter 10). ``run_folder`` is the
-    chapter's reserved parameter of that name: where results are recorded and recalled.
+    ``reverse`` reverses each review before padding (chapter 10). ``run_folder`` is where
+    results are recorded and recalled; by default the runner's (:mod:`course_lib.run_context`).
     """
     check_positive_int(epochs=epochs, batch_size=batch_size)
     (x_train, y_train), (x_test, y_test) = load_padded_imdb(
@@ -73,4 +73,4 @@ def review_task(
     if reverse:
         settings["reverse"] = True
     return ReviewTask(x_train, y_train, x_test, y_test, epochs, batch_size, seed, settings,
-                      run_folder)
+                      run_context.run_folder() if run_folder is None else run_folder)

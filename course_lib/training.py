@@ -13,7 +13,13 @@ import numpy as np
 from course_lib._checks import check_positive_int
 
 
-class _EpochTimer(keras.callbacks.Callback):
+class EpochTimer(keras.callbacks.Callback):
+    """Wall time of each epoch, in ``seconds``: what a chapter reports as seconds per epoch.
+
+    Keras' ``History`` keeps the metrics of each epoch but not how long it took, and the
+    lecture compares models by their cost as well as their score.
+    """
+
     def on_train_begin(self, logs=None):
         self.seconds = []
 
@@ -35,6 +41,19 @@ class TrainingRun:
     model: keras.Model
     mae_scale: float = 1.0  # weather: the target's standard deviation, to report MAE in degrees
 
+    @classmethod
+    def from_fit(cls, name: str, history: keras.callbacks.History, timer: EpochTimer,
+                 *, mae_scale: float = 1.0) -> TrainingRun:
+        """What a chapter's own ``history = model.fit(..., callbacks=[timer])`` produced."""
+        return cls(
+            name=name,
+            history={key: [float(v) for v in values] for key, values in history.history.items()},
+            epoch_seconds=list(timer.seconds),
+            parameters=int(history.model.count_params()),
+            model=history.model,
+            mae_scale=mae_scale,
+        )
+
     @property
     def seconds_per_epoch(self) -> float:
         """Median wall time of an epoch, so the slow first epoch (graph tracing) weighs less
@@ -46,11 +65,6 @@ class TrainingRun:
         values = self.history[metric]
         return float(max(values) if "acc" in metric else min(values))
 
-
-# Set only by the full-profile rehearsal, in its chapters' kernels (course_lib.rehearsal):
-# every fit takes at most this many training and validation steps per epoch, so that each
-# chapter reaches all its code at full shape in minutes. None (always, otherwise): no limit.
-STEP_LIMIT: int | None = None
 
 DETERMINISM_VARIABLE = "COURSE_LIB_DETERMINISTIC"
 
@@ -72,6 +86,36 @@ def op_determinism_wanted(environ: Mapping[str, str] | None = None) -> bool:
             f"(faster on a GPU, results differ run to run). Received: {DETERMINISM_VARIABLE}={value!r}"
         )
     return value == "1"
+
+
+def reproducible(seed: int) -> None:
+    """Seed Python, NumPy and the backend, and make TensorFlow's kernels deterministic (unless
+    ``COURSE_LIB_DETERMINISTIC=0``): the same seed then gives the same figures on this machine.
+    A chapter calls it once, before it builds anything."""
+    keras.utils.set_random_seed(seed)
+    _deterministic_ops()
+
+
+def limit_steps(limit: int) -> None:
+    """Cap every later ``fit`` in this kernel at ``limit`` training steps per epoch and as many
+    validation steps, whatever the chapter asks.
+
+    For the full-profile rehearsal only (:mod:`course_lib.rehearsal`), which runs each chapter
+    at the lecture's sizes to reach all its code in minutes: chapters call ``model.fit``
+    themselves, with the lecture's arguments, so the cap has to sit under ``fit``.
+    """
+    check_positive_int(limit=limit)
+    fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)
+
+    def capped_fit(model, *args, steps_per_epoch=None, validation_steps=None, **kwargs):
+        steps_per_epoch = min(steps_per_epoch or limit, limit)
+        if kwargs.get("validation_split") or kwargs.get("validation_data") is not None:
+            validation_steps = min(validation_steps or limit, limit)
+        return fit(model, *args, steps_per_epoch=steps_per_epoch,
+                   validation_steps=validation_steps, **kwargs)
+
+    capped_fit.uncapped = fit
+    keras.Model.fit = capped_fit
 
 
 def _deterministic_ops() -> None:
@@ -98,7 +142,8 @@ def train(
     seed: int = 0,
     name: str | None = None,
 ) -> TrainingRun:
-    """``model.fit`` with a fixed seed, no console output, and epoch timing.
+    """``model.fit`` with a fixed seed, no console output, and epoch timing: what a chapter
+    writes out on its page, for the models a later chapter trains again.
 
     ``x`` may be arrays (with ``y``) or a ``tf.data.Dataset``/generator (then ``batch_size``
     must be ``None``), exactly as ``fit`` accepts them.
@@ -114,26 +159,15 @@ def train(
         raise ValueError(
             f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}"
         )
-    keras.utils.set_random_seed(seed)
-    _deterministic_ops()
-    if STEP_LIMIT is not None:
-        steps_per_epoch = min(steps_per_epoch or STEP_LIMIT, STEP_LIMIT)
-        if validation_split or validation_data is not None:
-            validation_steps = min(validation_steps or STEP_LIMIT, STEP_LIMIT)
-    timer = _EpochTimer()
+    reproducible(seed)
+    timer = EpochTimer()
     history = model.fit(
         x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
         validation_data=validation_data, steps_per_epoch=steps_per_epoch,
         validation_steps=validation_steps, verbose=0, callbacks=[timer],
         shuffle=y is not None,  # a dataset or generator brings its own order
     )
-    return TrainingRun(
-        name=name or model.name,
-        history={key: [float(v) for v in values] for key, values in history.history.items()},
-        epoch_seconds=timer.seconds,
-        parameters=int(model.count_params()),
-        model=model,
-    )
+    return TrainingRun.from_fit(name or model.name, history, timer)
 
 
 

@@ -37,8 +37,8 @@ def test_each_picture_is_a_closed_figure_with_alt_text(name):
 
 def test_alt_text_covers_exactly_the_public_pictures():
     assert PUBLIC == sorted(diagrams.ALT_TEXT)
-    assert PUBLIC == ["bidirectional_rnn", "conv1d_window", "lstm_cell", "lstm_vs_gru",
-                      "unrolled_rnn"]
+    assert PUBLIC == ["bidirectional_rnn", "conv1d_window", "conv_gru_pipeline",
+                      "forecast_timeline", "lstm_cell", "lstm_vs_gru", "unrolled_rnn"]
 
 
 @pytest.mark.parametrize("steps", [2, 4, 6])
@@ -105,3 +105,26 @@ def test_bad_arguments_name_the_argument_and_the_received_value(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
     assert plt.get_fignums() == []
+
+
+def test_the_timeline_labels_the_lectures_tau_bounds_and_the_settings():
+    labels = texts(diagrams.forecast_timeline(lookback=1440, delay=144, step=6,
+                                              train_end=200_000))
+    assert {"$\\tau_{min}$ = 1,440", "$\\tau_{max}$ = 199,999", "delay = 144",
+            "lookback = 1,440 rows, one in 6"} <= labels
+    with pytest.raises(ValueError, match="`train_end` must leave room"):
+        diagrams.forecast_timeline(lookback=100, train_end=100)
+
+
+@pytest.mark.parametrize("timesteps, features, shorter", [(120, 8, 34), (240, 14, 74)])
+def test_the_pipeline_counts_the_steps_keras_leaves_the_gru(timesteps, features, shorter):
+    import keras
+
+    model = keras.Sequential([keras.Input((timesteps, features)),
+                              keras.layers.Conv1D(32, 5), keras.layers.MaxPooling1D(3),
+                              keras.layers.Conv1D(32, 5)])
+    assert model.output_shape[1] == shorter
+    fig = diagrams.conv_gru_pipeline(timesteps, features)
+    assert f"GRU\nreads {shorter}\nsteps" in texts(fig) and counted(fig, "stage") == 6
+    with pytest.raises(ValueError, match="no step for the GRU"):
+        diagrams.conv_gru_pipeline(12, 8)

@@ -82,3 +82,24 @@ def test_a_model_reused_from_a_chapter_that_trains_it_longer_keeps_its_own_epoch
     assert len(built) == 2
     with pytest.raises(ValueError, match="`epochs` must be a positive integer. Received: epochs=0"):
         task.reuse_or_train("07_forecasting", "GRU", build, epochs=0)
+
+
+def test_the_chapters_fit_call_trains_exactly_what_the_task_trains(task):
+    """Chapter 7 onwards write the seeding and `fit` call on the windows out on the page;
+    later chapters recall or retrain those models with `task.train`: the same figures."""
+    from course_lib.training import EpochTimer, TrainingRun
+
+    splits = task.splits
+    by_task = task.train(lambda: recurrent_regressor(splits.features, units=4), "GRU")
+    keras.utils.set_random_seed(123)  # whatever ran in between
+    keras.utils.set_random_seed(SMALL["seed"])
+    model = recurrent_regressor(splits.features, units=4)
+    keras.utils.set_random_seed(SMALL["seed"])
+    timer = EpochTimer()
+    history = model.fit(splits.dataset("train", seed=SMALL["seed"]),
+                        steps_per_epoch=SMALL["steps_per_epoch"], epochs=SMALL["epochs"],
+                        validation_data=splits.dataset("val"),
+                        validation_steps=splits.steps("val"), callbacks=[timer], verbose=0)
+    on_the_page = TrainingRun.from_fit("GRU", history, timer, mae_scale=task.degrees)
+    assert on_the_page.history == by_task.history
+    assert on_the_page.best("val_loss") * task.degrees == by_task.best("val_loss") * task.degrees

@@ -112,17 +112,27 @@ def test_every_lesson_is_checked_in_its_chapter(item):
     assert re.search(rf'{call}\(\s*"{item.key}"', code), f"{item.chapter} never calls {call}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "book").glob("*.ipynb")), ids=lambda p: p.name)
-def test_a_chapter_that_checks_lessons_takes_the_reserved_parameter_and_passes_it(path):
-    import papermill
+def test_a_lesson_follows_what_the_runner_told_the_kernel(tmp_path, monkeypatch, capsys):
+    """Chapters call `check(key, margin)` alone: the run folder and the reporting mode come
+    from the kernel's environment (course_lib.run_context), set by the runner only."""
+    from course_lib import run_context
 
-    code = _chapter_code(path.stem)
-    checks = re.search(r"from course_lib.lessons import [^\n]*\b(check|observe|LESSONS)\b", code)
-    checks = checks is not None  # expect_learned alone is a plain assertion: no parameter
-    assert checks == (lessons.REPORT_PARAMETER in papermill.inspect_notebook(str(path)))
-    if checks:
-        body = code.replace(f"{lessons.REPORT_PARAMETER}: bool", "")
-        assert lessons.REPORT_PARAMETER in body, "declared but never used"
+    environ = {}
+    run_context.enter(str(tmp_path), True, environ)
+    assert run_context.run_folder(environ) == str(tmp_path) and run_context.report_lessons(environ)
+    monkeypatch.setenv(run_context.RUN_FOLDER_VARIABLE, str(tmp_path))  # undone after the test
+    monkeypatch.setenv(run_context.REPORT_LESSONS_VARIABLE, "1")
+    check(SHOWN.key, -1.0)
+    observe(NOT_SHOWN.key, 2.0)
+    assert capsys.readouterr().out == f"{SHOWN.claim}: False\n"
+    assert measured(tmp_path)[SHOWN.key]["held"] is False
+    assert measured(tmp_path)[NOT_SHOWN.key]["held"] is True
+    monkeypatch.setenv(run_context.REPORT_LESSONS_VARIABLE, "0")
+    with pytest.raises(AssertionError, match="must exceed"):
+        check(SHOWN.key, -1.0)
+    monkeypatch.setenv(run_context.REPORT_LESSONS_VARIABLE, "yes")
+    with pytest.raises(ValueError, match="COURSE_LIB_REPORT_LESSONS` must be '0'.*Received"):
+        check(SHOWN.key, 1.0)
 
 
 def test_the_committed_chapters_print_every_lesson_as_shown():

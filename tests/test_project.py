@@ -59,15 +59,18 @@ def test_notebook_follows_the_book_rules(path):
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata.kernelspec.name == "python3"
     code = [c for c in notebook.cells if c.cell_type == "code"]
+    import papermill
+
+    if not papermill.inspect_notebook(str(path)):  # the comparison page has no knob to turn
+        assert not any("parameters" in c.metadata.get("tags", []) for c in code)
+        code = [nbformat.v4.new_code_cell("", metadata={"tags": ["parameters"]}), *code]
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell must be `parameters`"
     for line in code[0].source.splitlines():
         if line.strip():
             assert re.match(r"^\w+: \w+(\[.*\])? = .+  # \S", line), f"untyped or uncommented knob: {line!r}"
     declared = {line.split(":")[0] for line in code[0].source.splitlines() if line.strip()}
-    import papermill
-
     assert set(papermill.inspect_notebook(str(path))) == declared, "papermill must see every knob"
-    assert all(c.execution_count for c in code), "committed with outputs (run `make refresh`)"
+    assert all(c.execution_count for c in code if c.source), "committed with outputs (run `make refresh`)"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
     for cell in code:
@@ -92,16 +95,17 @@ def test_committed_notebooks_carry_no_console_noise_or_run_timing(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_a_chapter_that_records_results_takes_the_run_folder_as_its_parameter(path):
+def test_the_run_folder_is_not_a_knob_of_any_chapter(path):
+    """The runner tells a kernel its run folder and lesson mode through the environment
+    (course_lib.run_context): the parameters a reader sees are knobs a reader may turn."""
     import papermill
 
+    from course_lib.runner import RESERVED
+
     notebook = nbformat.read(path, as_version=4)
-    code = "\n".join(c.source for c in notebook.cells[1:] if c.cell_type == "code")
-    records = any(name in code for name in ("review_task(", "weather_task(", "results."))
-    declared = papermill.inspect_notebook(str(path))
-    assert records == ("run_folder" in declared)
-    if records:
-        assert "run_folder" in code.replace("run_folder: str", ""), "declared but never passed on"
+    assert not set(RESERVED) & set(papermill.inspect_notebook(str(path)))
+    assert not re.search(r"\b(run_folder|report_lessons)\b", "\n".join(visible_code(notebook)))
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     assert "COURSE_LIB_RUN_DIR" not in code and "interactive" not in code
 
 
@@ -201,3 +205,50 @@ def test_cells_that_glue_are_hidden_from_the_reader():
                 assert {"remove-cell", "nbval-ignore-output"} <= tags, (path.name, cell.source[:60])
                 glued += 1
     assert glued >= 20
+
+
+MACHINERY = re.compile(r"glue\(|\brun_folder\b|\breport_lessons\b|architecture\(|\.record\(|"
+                       r"record_run\(|record_baseline\(|(?<![\w.])(check|observe)\(")
+
+
+def visible_code(notebook) -> list[str]:
+    """The code cells a reader of the rendered page sees."""
+    return [c.source for c in notebook.cells if c.cell_type == "code"
+            and not {"remove-cell", "remove-input"} & set(c.metadata.get("tags", []))]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_page_shows_the_lecture_and_hides_the_machinery(path):
+    """A reader sees the models, the data and the `fit` calls; the cells that glue numbers into
+    the prose, record results, compare a model with the library's builder or keep lesson
+    margins are removed from the page (nbval still runs them)."""
+    notebook = nbformat.read(path, as_version=4)
+    shown = visible_code(notebook)
+    leaks = [match.group(0) for source in shown for match in MACHINERY.finditer(source)]
+    assert not leaks, f"machinery in a visible cell: {leaks}"
+    everything = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    if re.search(r"\.record\(|record_run\(", everything):  # a chapter that trains a model
+        assert any(".fit(" in source for source in shown), "no visible `fit` call"
+
+
+def test_the_machinery_check_finds_a_leak():
+    leaky = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'check("simple_rnn_learns", margin)\ntask.record("04", run)')])
+    assert len(MACHINERY.findall(visible_code(leaky)[0])) == 2
+    leaky.cells[0].metadata["tags"] = ["remove-cell"]
+    assert visible_code(leaky) == []
+
+
+OUTPUT_COLUMNS = 78  # what a printed line may hold before its box on the page scrolls
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_printed_lines_fit_their_box_on_the_page(path):
+    """The rendered output box is narrower than the code cell: a longer printed line makes the
+    reader scroll sideways (the browser test measures the pages; this finds it before a build)."""
+    notebook = nbformat.read(path, as_version=4)
+    wide = [line for cell in notebook.cells if cell.cell_type == "code"
+            and "remove-cell" not in cell.metadata.get("tags", [])
+            for output in cell.outputs if output.get("output_type") == "stream"
+            for line in output["text"].splitlines() if len(line) > OUTPUT_COLUMNS]
+    assert not wide, f"printed lines wider than {OUTPUT_COLUMNS} columns: {wide}"

@@ -75,9 +75,9 @@ def test_an_unknown_chapter_is_refused_before_anything_is_written(tmp_path):
 
 
 def test_training_is_capped_in_every_chapter_and_only_there():
-    from course_lib import training
+    import keras
 
-    assert training.STEP_LIMIT is None  # a normal run trains as long as its chapter says
+    assert not hasattr(keras.Model.fit, "uncapped")  # a normal run trains as its chapter says
     caps = capped_training(ROOT, list_chapters(ROOT), steps=3)
     assert caps["steps_per_epoch"] == 3
     assert {name for name, value in caps.items() if value == 1} == {
@@ -112,13 +112,15 @@ def test_a_stand_in_passes_verification_only_at_its_path_with_its_digest(tmp_pat
         _home.verify_checksum(stand_in, IMDB_NPZ)
 
 
-def test_a_step_limit_caps_training_and_validation_steps(monkeypatch):
+def test_a_step_limit_caps_a_chapters_own_fit_calls(monkeypatch):
     import keras
     import numpy as np
 
     from course_lib import training
 
-    monkeypatch.setattr(training, "STEP_LIMIT", 3)
+    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
+    training.limit_steps(3)
+    training.limit_steps(3)  # a second call caps once, not twice
     steps = []
 
     class CountSteps(keras.callbacks.Callback):
@@ -130,12 +132,12 @@ def test_a_step_limit_caps_training_and_validation_steps(monkeypatch):
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     model.compile(optimizer="rmsprop", loss="mae")
-    fit = model.fit
-    model.fit = lambda *args, **kwargs: fit(
-        *args, **{**kwargs, "callbacks": kwargs["callbacks"] + [CountSteps()]})
     x, y = np.zeros((640, 4), "float32"), np.zeros((640, 1), "float32")
-    training.train(model, x, y, epochs=2, batch_size=32, validation_split=0.5)
+    model.fit(x, y, epochs=2, batch_size=32, validation_split=0.5, verbose=0,
+              callbacks=[CountSteps()])
     assert steps == (["train"] * 3 + ["validation"] * 3) * 2
+    with pytest.raises(ValueError, match="`limit` must be a positive integer. Received: limit=0"):
+        training.limit_steps(0)
 
 
 @pytest.mark.parametrize("build, batch", [

@@ -72,10 +72,10 @@ def test_the_full_profile_sets_nothing_the_lecture_table_does_not_vouch_for():
     (dict(profile="quick", chapters=["01_recap"], overrides={"epochs": 3}),
      r"No selected chapter has a parameter 'epochs'. Received: epochs=3. Valid: \['batch_size'"),
     (dict(profile="quick", overrides={"run_folder": "/tmp/elsewhere"}),
-     r"`run_folder` is reserved: the runner sets it to the run folder. Received: "
-     r"run_folder='/tmp/elsewhere'"),
+     r"`run_folder` is reserved: the runner chooses the run folder; use --run-dir to choose "
+     r"another. Received: run_folder='/tmp/elsewhere'"),
     (dict(profile="quick", overrides={"report_lessons": True}),
-     r"`report_lessons` is reserved: only `course-lib lessons` and `course-lib rehearse` set it"),
+     r"`report_lessons` is reserved: only `course-lib lessons` and `course-lib rehearse` report"),
     (dict(profile="quick", overrides={"units": "many"}),
      r"parameter `units` must be of type int. Received: units='many'"),
     (dict(profile="quick", overrides={"units": True}),
@@ -306,8 +306,8 @@ def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp
     _write_recording_chapter(path, model="toy")
     notebook = nbformat.read(path, as_version=4)
     notebook.cells[1].source = notebook.cells[1].source.replace(
-        "print(results.record(result, run_folder))",
-        "results.record(result, run_folder)\nprint(result.model, result.value)")
+        "print(results.record(result, run_context.run_folder()))",
+        "results.record(result, run_context.run_folder())\nprint(result.model, result.value)")
     nbformat.write(notebook, path)
     chapters = ["01_recap", "02_tokenization", "errata"]
     runs = [tmp_path / "first", tmp_path / "second"]
@@ -349,17 +349,17 @@ def _write_recording_chapter(path, model):
     notebook = nbformat.v4.new_notebook(metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})
-    parameters = nbformat.v4.new_code_cell('run_folder: str = ""  # reserved')
+    parameters = nbformat.v4.new_code_cell("seed: int = 0  # seed")
     parameters.metadata["tags"] = ["parameters"]
     notebook.cells = [parameters, nbformat.v4.new_code_cell(
-        "from course_lib import results\n"
+        "from course_lib import results, run_context\n"
         f"result = results.Result('{path.stem}', '{model}', 'reviews', 'val_accuracy', 0.5, 1,"
         " 0.1, 'sample')\n"
-        "print(results.record(result, run_folder))")]
+        "print(results.record(result, run_context.run_folder()))")]
     nbformat.write(notebook, path)
 
 
-def test_the_run_folder_reaches_a_chapter_only_as_its_parameter(tmp_path):
+def test_the_run_folder_reaches_a_chapter_from_the_runner(tmp_path):
     from course_lib import results
 
     root = _copy_book(tmp_path)
@@ -445,13 +445,11 @@ def _write_lesson_chapter(path, margin):
     notebook = nbformat.v4.new_notebook(metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})
-    parameters = nbformat.v4.new_code_cell(
-        'run_folder: str = ""  # reserved\nreport_lessons: bool = False  # reserved')
+    parameters = nbformat.v4.new_code_cell("seed: int = 0  # seed")
     parameters.metadata["tags"] = ["parameters"]
     notebook.cells = [parameters, nbformat.v4.new_code_cell(
         "from course_lib.lessons import check\n"
-        f"check('gru_beats_naive', {margin}, run_folder=run_folder,"
-        " report_lessons=report_lessons)")]
+        f"check('gru_beats_naive', {margin})")]
     nbformat.write(notebook, path)
 
 
@@ -474,9 +472,6 @@ def test_cli_lessons_tabulates_every_run_and_fails_when_a_lesson_does_not_hold(
 
     root = _copy_book(tmp_path)
     _write_lesson_chapter(root / "book" / "02_tokenization.ipynb", margin="0.5 - 0.6 * seed")
-    notebook = nbformat.read(root / "book" / "02_tokenization.ipynb", as_version=4)
-    notebook.cells[0].source += "\nseed: int = 0  # seed"
-    nbformat.write(notebook, root / "book" / "02_tokenization.ipynb")
     toc = (root / "_toc.yml").read_text()
     monkeypatch.setattr(cli, "run_book", lambda root, profile, **kwargs: run_book(
         root, profile, ["02_tokenization"], progress=False, **kwargs))

@@ -58,3 +58,22 @@ def test_reversed_reviews_are_reversed_before_padding():
     assert backwards.x_train[0][0] == 0  # padding still comes first
     assert backwards.settings == {**whole, "reverse": True}
     assert backwards.run_folder == ""  # records nothing
+
+
+def test_the_chapters_fit_call_trains_exactly_what_the_task_trains(task):
+    """Chapter 4 onwards write the seeding and `fit` call out on the page; later chapters
+    recall or retrain those models with `task.train`. Both must give the same figures."""
+    from course_lib.training import EpochTimer, TrainingRun, reproducible
+
+    by_task = task.train(_bag_of_words, "bag of words")
+    reproducible(123)  # whatever ran in between
+    keras.utils.set_random_seed(SMALL["seed"])
+    model = _bag_of_words()
+    keras.utils.set_random_seed(SMALL["seed"])
+    timer = EpochTimer()
+    history = model.fit(task.x_train, task.y_train, epochs=SMALL["epochs"],
+                        batch_size=SMALL["batch_size"], validation_split=0.2,
+                        callbacks=[timer], verbose=0)
+    on_the_page = TrainingRun.from_fit("bag of words", history, timer)
+    assert on_the_page.history == by_task.history
+    assert on_the_page.parameters == by_task.parameters and len(timer.seconds) == 1

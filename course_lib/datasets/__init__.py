@@ -3,10 +3,11 @@
 from course_lib.datasets._home import RemoteFile, fetch, get_data_home
 from course_lib.datasets.imdb import decode_review, load_imdb, load_imdb_word_index, load_padded_imdb
 from course_lib.datasets.imdb_sample import load_imdb_texts
-from course_lib.datasets.weather import WeatherRecord, load_jena
+from course_lib.datasets.weather import WeatherRecord, load_jena, weather_csv_text
 from course_lib.datasets.word_vectors import glove_path, load_glove
 
 __all__ = [
     "RemoteFile", "WeatherRecord", "decode_review", "fetch", "get_data_home", "glove_path",
+    "weather_csv_text",
     "load_glove", "load_imdb", "load_imdb_texts", "load_imdb_word_index", "load_jena", "load_padded_imdb",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import (RemoteFile, fetch, move_aside,
+from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_aside,
                                        refuse_unaccepted_stand_in)
 
 JENA_ZIP = RemoteFile(
@@ -157,6 +157,33 @@ def clean_wind(record: WeatherRecord) -> WeatherRecord:
     )
 
 
+def weather_csv_text(
+    *,
+    source: str = "nyc",
+    station: str = "LGA",
+    data_home: str | os.PathLike | None = None,
+    download_if_missing: bool = True,
+) -> str:
+    """The weather record's CSV file as one string, as the lecture reads Jena's before parsing
+    it line by line: the shipped NYC file (``source="nyc"``), or the CSV inside Jena's zip
+    (``source="jena"``), downloaded once into the data home."""
+    if source == "nyc":
+        if station not in SAMPLE_STATIONS:
+            raise ValueError(
+                f"`station` must be one of {SAMPLE_STATIONS}. Received: station={station!r}"
+            )
+        packaged = resources.files("course_lib.datasets") / "data" / _sample_file(station)
+        return gzip.decompress(packaged.read_bytes()).decode("ascii")
+    if source == "jena":
+        archive = fetch(JENA_ZIP, data_home=data_home, download_if_missing=download_if_missing)
+        return _read_zip_member(archive, JENA_MEMBER)
+    raise ValueError(f"`source` must be 'nyc' or 'jena'. Received: source={source!r}")
+
+
+def _sample_file(station: str) -> str:
+    return f"nyc_weather_2013_{station.lower()}.csv.gz"
+
+
 def load_jena(
     *,
     source: str = "nyc",
@@ -172,29 +199,21 @@ def load_jena(
     ``source="jena"``: the lecture's Jena climate record 2009-2016 (10-minute steps, 420,551
     rows), downloaded once into the data home. ``clean=True`` repairs impossible wind speeds.
     """
+    text = weather_csv_text(source=source, station=station, data_home=data_home,
+                            download_if_missing=download_if_missing)
     if source == "nyc":
-        if station not in SAMPLE_STATIONS:
-            raise ValueError(
-                f"`station` must be one of {SAMPLE_STATIONS}. Received: station={station!r}"
-            )
-        filename = f"nyc_weather_2013_{station.lower()}.csv.gz"
-        packaged = resources.files("course_lib.datasets") / "data" / filename
-        text = gzip.decompress(packaged.read_bytes()).decode("ascii")
-        record = parse_weather_csv(text, expected_header=SAMPLE_HEADER, name=filename)
-    elif source == "jena":
-        archive = fetch(JENA_ZIP, data_home=data_home, download_if_missing=download_if_missing)
-        record = parse_weather_csv(
-            _read_zip_member(archive, JENA_MEMBER), expected_header=JENA_HEADER,
-            name=f"{archive.name}:{JENA_MEMBER}",
-        )
+        record = parse_weather_csv(text, expected_header=SAMPLE_HEADER,
+                                   name=_sample_file(station))
+    else:
+        name = f"{get_data_home(data_home) / JENA_ZIP.filename}:{JENA_MEMBER}"
+        record = parse_weather_csv(text, expected_header=JENA_HEADER, name=name)
         if len(record) != JENA_ROWS:
+            archive = get_data_home(data_home) / JENA_ZIP.filename
             raise ValueError(
                 f"{archive} must hold {JENA_ROWS:,} rows. Received: {len(record):,} rows. It was "
                 f"moved aside to {move_aside(archive)}; the next call downloads it again from "
                 f"{JENA_ZIP.url}."
             )
-    else:
-        raise ValueError(f"`source` must be 'nyc' or 'jena'. Received: source={source!r}")
     return clean_wind(record) if clean else record
 
 

@@ -9,6 +9,7 @@ at another build. Screenshots land in ``_build/screenshots/`` for a reviewer to 
 from __future__ import annotations
 
 import functools
+import html as entities
 import http.server
 import os
 import re
@@ -242,15 +243,16 @@ CHAPTERS = [p for p in PAGES if Path(p).stem[:2].isdigit()]
 FIGURES_AND_CODE = """() => ({
   alts: Array.from(document.querySelectorAll('article img')).map(i => i.alt),
   wide: Array.from(document.querySelectorAll(
-      'article div.cell_input pre, article div[class^="highlight-"] pre'))
+      'article div.cell_input pre, article div[class^="highlight-"] pre, ' +
+      'article div.cell_output pre'))
     .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
     .map(pre => pre.textContent.split('\\n').reduce((a, b) => a.length >= b.length ? a : b)),
 })"""
 
 
 def figures_and_wide_code(page) -> tuple[list[str], list[str]]:
-    """The alt text of every figure of a chapter, and the longest line of every code block
-    that is wider than its box (a reader would have to scroll sideways to read it)."""
+    """The alt text of every figure of a chapter, and the longest line of every code block or
+    printed output that is wider than its box (a reader would have to scroll sideways)."""
     found = page.evaluate(FIGURES_AND_CODE)
     return found["alts"], [line.strip()[:70] for line in found["wide"]]
 
@@ -271,6 +273,8 @@ def test_the_figure_and_width_checks_can_fail(browser, tmp_path):
     html = re.sub(r'(<img[^>]*?) alt="[^"]*"', r'\1 alt=""', chapter.read_text(encoding="utf-8"))
     html = html.replace('<div class="cell_input docutils container">',
                         '<div class="cell_input docutils container"><pre>' + "x" * 300 + "</pre>", 1)
+    html = html.replace('<div class="cell_output docutils container">',
+                        '<div class="cell_output docutils container"><pre>' + "y" * 300 + "</pre>", 1)
     chapter.write_text(html, encoding="utf-8")
     server = serve(broken)
     try:
@@ -280,7 +284,7 @@ def test_the_figure_and_width_checks_can_fail(browser, tmp_path):
     finally:
         server.shutdown()
     assert alts and not any(alts)
-    assert wide and wide[0].startswith("x" * 70)
+    assert wide and wide[0].startswith("x" * 70) and any(line.startswith("y" * 70) for line in wide)
 
 
 def test_search_finds_the_lstm_chapter(browser, site):
@@ -302,3 +306,47 @@ def test_pages_are_light():
     assert sizes[heaviest] < 2 * 2**20, f"{heaviest} weighs {sizes[heaviest]:,} bytes"
     images = [f for f in HTML.rglob("*.png") if "_static" not in f.parts]
     assert all(f.stat().st_size < 400 * 2**10 for f in images), "a figure is embedded at print resolution"
+
+
+MACHINERY = re.compile(r"glue\(|\brun_folder\b|\breport_lessons\b|architecture\(|\.record\(|"
+                       r"record_run\(|record_baseline\(|(?<![\w.])(check|observe)\(")
+TRAINING_CHAPTERS = {f"book/{name}.html" for name in (
+    "03_word_embeddings", "04_simple_rnn", "05_lstm", "06_gru", "07_forecasting",
+    "08_recurrent_dropout", "09_stacking", "10_bidirectional", "11_conv1d", "12_conv_gru")}
+LECTURE_PIPELINE = {  # chapter 7 shows the lecture's data preparation, step by step
+    "the CSV read into an array": "float_data[i, :] = ",
+    "the normalisation": "float_data -= mean",
+    "the generator's test-set branch": "if max_index is None:",
+    "three generators": "test_gen = lecture_generator(",
+    "the step counts": "val_steps = (val_end",
+    "the naive method as a loop": "def evaluate_naive_method():",
+}
+
+
+def shown_code(path: Path) -> list[str]:
+    """The text of every code cell a reader of the rendered page sees."""
+    page = path.read_text(encoding="utf-8")
+    blocks = re.findall(r'<div class="cell_input docutils container">(.*?)</pre>', page, re.S)
+    return [entities.unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks]
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_each_page_shows_the_lectures_code_and_hides_the_machinery(path):
+    code = shown_code(HTML / path)
+    assert code, f"{path}: no code cell found"
+    leaks = [m.group(0) for block in code for m in MACHINERY.finditer(block)]
+    assert not leaks, f"{path}: the book's machinery on the page: {leaks}"
+    if path in TRAINING_CHAPTERS:
+        assert any(".fit(" in block for block in code), f"{path}: no `fit` call on the page"
+    if path == "book/07_forecasting.html":
+        text = "\n".join(code)
+        missing = [name for name, line in LECTURE_PIPELINE.items() if line not in text]
+        assert not missing, f"{path}: the page does not show {missing}"
+
+
+def test_the_machinery_check_reads_the_rendered_code(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text('<div class="cell_input docutils container"><pre><span>check</span>'
+                    '(&quot;x&quot;, 1)\nmodel.fit(x)</pre></div>', encoding="utf-8")
+    assert shown_code(page) == ['check("x", 1)\nmodel.fit(x)']
+    assert MACHINERY.search(shown_code(page)[0])
