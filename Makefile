@@ -56,11 +56,13 @@ lock:
 	rm -rf $(LOCK_VENV)
 
 ## make lab: open the chapters in JupyterLab on the course's kernel (.venv's python3), installing
-## the `lab` extra on first use; a chapter run there uses its parameters cell, the quick profile
+## the `lab` extra on first use; the copies in _build/lab carry the committed run's numbers in
+## their text; a chapter run there uses its parameters cell, the quick profile
 lab: $(STAMP)
 	@$(BIN)/python -c 'import jupyterlab, ipykernel' 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test,lab]"
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=book
+	$(BIN)/course-lib lab
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=_build/lab
 
 ## make book [PROFILE=full] [FORCE=1]: execute into _build/runs/$(PROFILE) every chapter whose
 ## inputs changed since the last run (all of them with FORCE=1), render _build/html

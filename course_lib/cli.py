@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     rehearse.add_argument("--jobs", type=int, default=1,
                           help="chapters executed at once (default: 1, so that each peak "
                           "memory is the chapter's own)")
+    commands.add_parser(
+        "lab", help="write the chapters into _build/lab/ with the numbers of the committed run "
+        "in their text (JupyterLab cannot render glued text), for `make lab`")
     args = parser.parse_args(argv)
 
     try:
@@ -88,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fetch(root, args.profile, args.data_home)
     if args.command == "rehearse":
         return _rehearse(root, args.chapters, args.jobs)
+    if args.command == "lab":
+        from course_lib.lab import prepare_lab
+
+        for line in prepare_lab(root / "book", root / "_build" / "lab"):
+            print(f"course-lib: {line}", file=sys.stderr)
+        print(root / "_build" / "lab")
+        return 0
     overrides = dict(args.parameter)
     try:
         plan = plan_run(root, args.profile, args.chapters, overrides)
