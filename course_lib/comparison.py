@@ -53,16 +53,17 @@ def label(result: Result) -> str:
 
 
 def table(results: Sequence[Result], task: str) -> str:
-    """A fixed-width text table: value and parameters of each model.
+    """A fixed-width text table: value, epochs trained and parameters of each model.
 
     No seconds per epoch: the chapters ran at different moments, two at a time, so their
     timings are not comparable with each other; each chapter times its models side by side.
     """
     unit = "val. MAE (°C)" if task == "weather" else "val. accuracy"
-    lines = [f"{'model':<30} {unit:>14} {'parameters':>11}"]
+    lines = [f"{'model':<28} {unit:>13} {'epochs':>6} {'parameters':>10}"]
     for r in rows(results, task):
         value = f"{r.value:.2f}" if task == "weather" else f"{r.value:.3f}"
-        lines.append(f"{label(r):<30} {value:>14} {r.parameters:>11,}")
+        epochs = "-" if r.model == "naive baseline" else r.settings.get("epochs", "?")
+        lines.append(f"{label(r):<28} {value:>13} {epochs:>6} {r.parameters:>10,}")
     return "\n".join(lines)
 
 

@@ -172,7 +172,8 @@ def test_makefile_installs_the_locked_versions_and_can_refresh_them():
     assert '-e ".[book,test,lab]"' in lock and "-c constraints.txt" not in lock
     assert "pip freeze --exclude-editable" in lock and "> constraints.txt" in lock
     lab = re.search(r"^lab:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
-    assert '-c constraints.txt -e ".[book,test,lab]"' in lab and "jupyter lab --notebook-dir=book" in lab
+    assert ('-c constraints.txt -e ".[book,test,lab]"' in lab and "course-lib lab" in lab
+            and "jupyter lab --notebook-dir=_build/lab" in lab)
 
 
 def test_requires_python_is_what_the_dependencies_allow():
