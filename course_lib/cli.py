@@ -71,6 +71,18 @@ def main(argv: list[str] | None = None) -> int:
     rehearse.add_argument("--jobs", type=int, default=1,
                           help="chapters executed at once (default: 1, so that each peak "
                           "memory is the chapter's own)")
+    estimate = commands.add_parser(
+        "estimate", help="project how long a profile trains, chapter by chapter, from a few "
+        "timed steps of every fit at the profile's shapes (on stand-ins, offline, minutes)")
+    estimate.add_argument("--profile", default="full", help="profile (default and only: full)")
+    estimate.add_argument("--chapter", action="append", dest="chapters", metavar="NAME",
+                          help="estimate only this chapter (repeatable); default: all")
+    estimate.add_argument("-p", "--parameter", action="append", type=_parse_parameter,
+                          default=[], metavar="NAME=VALUE",
+                          help="override a chapter parameter (repeatable), e.g. epochs=2")
+    estimate.add_argument("--uncapped", action="store_true",
+                          help="run every fit in full and compare its time with the "
+                          "projection (to check the estimate; slow)")
     commands.add_parser(
         "lab", help="write the chapters into _build/lab/ with the numbers of the committed run "
         "in their text (JupyterLab cannot render glued text), for `make lab`")
@@ -91,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fetch(root, args.profile, args.data_home)
     if args.command == "rehearse":
         return _rehearse(root, args.chapters, args.jobs)
+    if args.command == "estimate":
+        return _estimate(root, args.profile, args.chapters, dict(args.parameter),
+                         args.uncapped)
     if args.command == "lab":
         from course_lib.lab import prepare_lab
 
@@ -135,6 +150,31 @@ def _fetch(root: Path, profile: str, data_home: str | None) -> int:
         return 0
     print(status_table(statuses))
     return 1 if any(item.state == "missing" for item in statuses) else 0
+
+
+def _estimate(root: Path, profile: str, chapters: list[str] | None,
+              overrides: dict, uncapped: bool) -> int:
+    from course_lib.estimate import REPORT_FILE, STEPS, estimate
+
+    try:
+        result = estimate(root, profile, chapters, overrides=overrides, uncapped=uncapped)
+    except (ValueError, OSError) as exc:
+        print(f"course-lib: error: {exc}", file=sys.stderr)
+        return 2
+    print(result.table())
+    if not uncapped:
+        print(f"\nProjected from {STEPS} timed training and validation batches per epoch of "
+              "every fit, at the profile's shapes, on stand-ins of the real files (medians "
+              "after the first epoch), plus each chapter's time outside fit; downloads and "
+              "the book's rendering are not included. This machine, two chapters never at "
+              f"once. Total: {result.total_seconds / 60:.0f} min "
+              f"({result.total_seconds / 3600:.1f} h).")
+    print(f"report: {result.run_dir / REPORT_FILE}")
+    failed = [chapter for chapter in result.chapters if chapter.errors]
+    for chapter in failed:
+        print(f"course-lib: {chapter.chapter} did not run through: {chapter.errors[0]}",
+              file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:

@@ -46,7 +46,7 @@ os.environ["COURSE_LIB_DATA"] = {data_home!r}
 from course_lib import training
 from course_lib.datasets._home import accept_stand_ins
 accept_stand_ins({digests!r})
-training.limit_steps({steps!r})
+{training_setup}
 """
 _EPILOGUE = """\
 # Rehearsal only: this kernel's peak resident memory (ru_maxrss: KiB, bytes on macOS).
@@ -114,12 +114,19 @@ def rehearse(
     jobs: int = 1,
     steps: int = STEPS,
     progress: bool = True,
+    overrides: dict | None = None,
+    training_setup: str | None = None,
 ) -> RehearsalReport:
     """Execute ``chapters`` (default: all) with the full profile on the stand-ins.
 
     Results go to ``run_dir`` (default ``_build/runs/rehearsal``), with the report as
     ``rehearsal.md`` beside the executed notebooks. The stand-ins live in a temporary folder
     removed afterwards; the user's data home is never read or written.
+
+    By default every epoch parameter is set to 1 and each ``fit`` is capped at ``steps``
+    steps. :mod:`course_lib.estimate` passes its own ``overrides`` (the profile's epochs kept)
+    and ``training_setup`` (a line run in each kernel before the chapter, in place of the cap,
+    where ``{chapter}`` is the chapter's name).
     """
     check_positive_int(jobs=jobs, steps=steps)
     root = find_root(root)
@@ -133,13 +140,15 @@ def rehearse(
     with tempfile.TemporaryDirectory(prefix="course-rehearsal-") as home:
         digests = {str(Path(home, name)): digest
                    for name, digest in stand_ins.write_stand_ins(Path(home)).items()}
+        setup = training_setup or f"training.limit_steps({steps!r})"
         wrapper = Rehearsal(
-            prelude=_PRELUDE.format(data_home=home, digests=digests, steps=steps),
+            prelude=_PRELUDE.format(data_home=home, digests=digests, training_setup=setup),
             epilogue=_EPILOGUE.format(memory_dir=str(memory_dir)))
         outcome = {name: ChapterRehearsal(name) for name in chapters}
         try:
             run_book(root, PROFILE, chapters, run_dir=run_dir, jobs=jobs,
-                     overrides=capped_training(root, chapters, steps),
+                     overrides=(capped_training(root, chapters, steps) if overrides is None
+                                else overrides),
                      progress=progress, cell_timeout=CELL_TIMEOUT, rehearsal=wrapper)
         except ChapterFailed as exc:  # died or hung: the other chapters' figures still count
             outcome[exc.chapter].errors.append(str(exc).splitlines()[0])

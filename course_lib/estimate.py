@@ -1,0 +1,291 @@
+"""How long a profile will take, known before it starts.
+
+``course-lib estimate --profile full`` executes every chapter the way the rehearsal does (the
+profile's parameters, on format-exact stand-ins of the real files, offline, each chapter in its
+own kernel, reused models taken from the chapters that trained them, so counted once), with one
+difference: no parameter is shortened. Every ``fit`` a chapter calls keeps its batch size and
+records the epochs and steps it asked for, but runs only ``EPOCHS`` epochs of ``STEPS``
+training and ``STEPS`` validation batches, and a callback times each batch, the input pipeline
+included.
+
+The projection of one ``fit`` is its epochs × (its training steps × the median time of a
+training step + its validation steps × the median time of a validation step), the medians taken
+after the first epoch, plus what the timed epochs took besides their batches: the first
+epoch's setup and graph tracing once, a later epoch's (shuffling the arrays) once per epoch. A chapter's projection adds what it spent
+outside ``fit`` in this execution (loading data, probes, side-by-side timings), which does not
+depend on the number of steps. Each chapter's peak memory comes from the same execution, at
+the full shapes.
+
+``--uncapped`` runs every ``fit`` in full instead (into ``_build/runs/estimate-uncapped``), and
+compares the time each took with the projection of the last capped estimate: that is how the
+projection is checked (on a few chapters with ``-p epochs=2``; the whole profile uncapped is
+the run being estimated).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course_lib._checks import check_positive_int
+
+STEPS = 6  # batches timed per epoch, training and validation each
+EPOCHS = 2  # epochs run per fit: the first traces the graphs, the second times the steps
+FITS_DIR = "fits"  # in the run folder: what each chapter's fit calls asked for and took
+REPORT_FILE = "estimate.md"
+
+
+def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=None,
+                  steps_per_epoch=None, validation_steps=None,
+                  validation_batch_size=None) -> tuple[int, int]:
+    """The training and validation batches one epoch of ``fit`` takes with these arguments,
+    as Keras counts them: arrays are split at ``floor(n * (1 - validation_split))`` and cut
+    into batches of ``batch_size`` (32 when unset), the last one partial. A dataset or
+    generator gives no length: it must come with ``steps_per_epoch`` (and
+    ``validation_steps``), as every chapter's weather ``fit`` does."""
+    length = _length(x)
+    if steps_per_epoch is None and length is None:
+        raise ValueError("A `fit` on a dataset or generator needs `steps_per_epoch` for an "
+                         "estimate. Received: steps_per_epoch=None")
+    size = batch_size or 32
+    kept = length if not validation_split else math.floor(length * (1 - validation_split))
+    train = steps_per_epoch or math.ceil(kept / size)
+    if validation_steps is not None:
+        return train, validation_steps
+    held_out = None
+    if validation_split:
+        held_out = length - kept
+    elif validation_data is not None:
+        held_out = _length(validation_data[0] if isinstance(validation_data, tuple)
+                           else validation_data)
+        if held_out is None:
+            raise ValueError("A `fit` validating on a dataset needs `validation_steps` for an "
+                             "estimate. Received: validation_steps=None")
+    return train, (math.ceil(held_out / (validation_batch_size or size)) if held_out else 0)
+
+
+def _length(data) -> int | None:
+    if isinstance(data, (list, tuple)) and data and hasattr(data[0], "shape"):
+        data = data[0]
+    shape = getattr(data, "shape", None)
+    return int(shape[0]) if shape is not None and len(shape) else None
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+@dataclass
+class Fit:
+    """One ``fit`` call of a chapter: what it asked for and what its timed batches took."""
+
+    model: str
+    epochs: int
+    train_steps: int
+    val_steps: int
+    train_step_seconds: float
+    val_step_seconds: float
+    seconds: float  # wall time of this (capped or full) fit
+    first_epoch_overhead: float = 0.0  # setup and graph tracing: the first epoch's extra time
+    epoch_overhead: float = 0.0  # what a later epoch takes besides its batches (shuffling)
+
+    @property
+    def projected_seconds(self) -> float:
+        return (self.epochs * (self.train_steps * self.train_step_seconds
+                               + self.val_steps * self.val_step_seconds)
+                + self.first_epoch_overhead + max(self.epochs - 1, 0) * self.epoch_overhead)
+
+
+def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> None:
+    """Wrap ``keras.Model.fit`` in this kernel: each call runs at most ``EPOCHS`` epochs of at
+    most ``limit`` training and validation batches (``None``: the whole fit as asked), times
+    every batch and appends a :class:`Fit` (what was asked, how long a batch took) to
+    ``folder/<chapter>.json``. For the estimate's kernels
+    only (see the module's docstring)."""
+    import keras
+
+    if limit is not None:
+        check_positive_int(limit=limit)
+    fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)
+    path = Path(folder) / f"{chapter}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[]")
+
+    class BatchTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.train, self.val, self.epoch, self.walls = [], [], 0, []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            self._epoch_started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.walls.append(time.perf_counter() - self._epoch_started)
+
+        def overheads(self, total: float) -> tuple[float, float]:
+            """The first epoch's time besides its batches, with the fit's setup; and the
+            median of that for the later epochs."""
+            extra = [wall - sum(s for e, s in self.train + self.val if e == epoch)
+                     for epoch, wall in enumerate(self.walls)]
+            setup = total - sum(self.walls)
+            first = (extra[0] if extra else 0.0) + setup
+            return max(first, 0.0), max(_median(extra[1:]) if extra[1:] else 0.0, 0.0)
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self._started = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.train.append((self.epoch, time.perf_counter() - self._started))
+
+        def on_test_batch_begin(self, batch, logs=None):
+            self._started = time.perf_counter()
+
+        def on_test_batch_end(self, batch, logs=None):
+            self.val.append((self.epoch, time.perf_counter() - self._started))
+
+    def steady(times: list[tuple[int, float]]) -> float:
+        """Median batch time after the first epoch (after the first batch with one epoch)."""
+        later = [seconds for epoch, seconds in times if epoch > 0] or [s for _, s in times[1:]]
+        return _median(later or [s for _, s in times] or [0.0])
+
+    def measured_fit(model, x=None, y=None, *, epochs=1, steps_per_epoch=None,
+                     validation_steps=None, callbacks=None, **kwargs):
+        train, val = planned_steps(
+            x, batch_size=kwargs.get("batch_size"),
+            validation_split=kwargs.get("validation_split", 0.0),
+            validation_data=kwargs.get("validation_data"), steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=kwargs.get("validation_batch_size"))
+        asked = epochs
+        if limit is not None:
+            steps_per_epoch = min(train, limit)
+            validation_steps = min(val, limit) if val else validation_steps
+            epochs = min(epochs, EPOCHS)
+        timer = BatchTimer()
+        started = time.perf_counter()
+        history = fit(model, x, y, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                      validation_steps=validation_steps,
+                      callbacks=[*(callbacks or []), timer], **kwargs)
+        seconds = time.perf_counter() - started
+        record = Fit(model.name, int(asked), train, val, steady(timer.train),
+                     steady(timer.val), seconds, *timer.overheads(seconds))
+        fits = json.loads(path.read_text())
+        path.write_text(json.dumps(fits + [record.__dict__], indent=1))
+        return history
+
+    measured_fit.uncapped = fit
+    keras.Model.fit = measured_fit
+
+
+@dataclass
+class ChapterEstimate:
+    chapter: str
+    fits: list[Fit] = field(default_factory=list)
+    seconds: float | None = None  # wall time of the chapter's (capped) execution
+    peak_mib: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def outside_fit_seconds(self) -> float:
+        return max((self.seconds or 0.0) - sum(fit.seconds for fit in self.fits), 0.0)
+
+    @property
+    def projected_seconds(self) -> float:
+        return sum(fit.projected_seconds for fit in self.fits) + self.outside_fit_seconds
+
+
+@dataclass
+class Estimate:
+    profile: str
+    run_dir: Path
+    chapters: list[ChapterEstimate]
+    uncapped: bool = False
+    projections: dict[str, list[Fit]] = field(default_factory=dict)  # capped run, by chapter
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(chapter.projected_seconds for chapter in self.chapters)
+
+    def table(self) -> str:
+        """A Markdown table, one row per chapter, then the total."""
+        if self.uncapped:
+            rows = ["| chapter | model | epochs | steps (train + val) per epoch | projected s "
+                    "| measured s | error |", "|---|---|---:|---:|---:|---:|---:|"]
+            for chapter in self.chapters:
+                capped = self.projections.get(chapter.chapter, [])
+                for index, fit in enumerate(chapter.fits):
+                    if index >= len(capped) or capped[index].model != fit.model:
+                        continue  # no projection of this fit: run the capped estimate first
+                    projected = Fit(**{**capped[index].__dict__, "epochs": fit.epochs})
+                    error = (projected.projected_seconds - fit.seconds) / fit.seconds
+                    rows.append(f"| {chapter.chapter} | {fit.model} | {fit.epochs} | "
+                                f"{fit.train_steps} + {fit.val_steps} | "
+                                f"{projected.projected_seconds:.0f} | {fit.seconds:.0f} | "
+                                f"{error:+.0%} |")
+            return "\n".join(rows)
+        rows = ["| chapter | fits | epochs | steps per epoch (train + val) | projected min "
+                "| peak memory (MiB) |", "|---|---:|---|---|---:|---:|"]
+        for chapter in self.chapters:
+            epochs = ", ".join(str(fit.epochs) for fit in chapter.fits) or "-"
+            steps = ", ".join(f"{fit.train_steps} + {fit.val_steps}" for fit in chapter.fits)
+            memory = f"{chapter.peak_mib:,.0f}" if chapter.peak_mib is not None else "-"
+            rows.append(f"| {chapter.chapter} | {len(chapter.fits)} | {epochs} | {steps or '-'} "
+                        f"| {chapter.projected_seconds / 60:.1f} | {memory} |")
+        peak = max((c.peak_mib or 0 for c in self.chapters), default=0)
+        rows.append(f"| **total** | {sum(len(c.fits) for c in self.chapters)} | | | "
+                    f"**{self.total_seconds / 60:.0f}** | {peak:,.0f} (largest) |")
+        return "\n".join(rows)
+
+
+def estimate(
+    root: str | os.PathLike | None = None,
+    profile: str = "full",
+    chapters: list[str] | None = None,
+    *,
+    overrides: Mapping[str, object] | None = None,
+    run_dir: str | os.PathLike | None = None,
+    steps: int = STEPS,
+    uncapped: bool = False,
+    progress: bool = True,
+) -> Estimate:
+    """Project ``profile``'s training time chapter by chapter (see the module's docstring).
+
+    Only the full profile reads data that may not be on this machine, so only it runs on
+    stand-ins; its executed notebooks, the fit records and ``estimate.md`` go to ``run_dir``
+    (default ``_build/runs/estimate``).
+    """
+    from course_lib.rehearsal import PROFILE, rehearse
+    from course_lib.runner import find_root
+
+    check_positive_int(steps=steps)
+    if profile != PROFILE:
+        raise ValueError(f"`profile` must be {PROFILE!r}: the quick profile runs in minutes, "
+                         f"time it with `make book`. Received: profile={profile!r}")
+    root = find_root(root)
+    capped_dir = root / "_build" / "runs" / "estimate"
+    run_dir = Path(run_dir) if run_dir else (
+        capped_dir.with_name("estimate-uncapped") if uncapped else capped_dir)
+    fits_dir = (run_dir / FITS_DIR).resolve()
+    limit = None if uncapped else steps
+    setup = ("from course_lib.estimate import measure_fits\n"
+             f"measure_fits({limit!r}, {str(fits_dir)!r}, '{{chapter}}')")
+    report = rehearse(root, chapters, run_dir=run_dir, overrides=dict(overrides or {}),
+                      training_setup=setup, progress=progress)
+    result = Estimate(profile, run_dir, [], uncapped)
+    if uncapped:  # compare with the last capped estimate's projection
+        for path in sorted((capped_dir / FITS_DIR).glob("*.json")):
+            result.projections[path.stem] = [Fit(**fit) for fit in json.loads(path.read_text())]
+    for item in report.chapters:
+        path = fits_dir / f"{item.chapter}.json"
+        fits = [Fit(**fit) for fit in json.loads(path.read_text())] if path.is_file() else []
+        result.chapters.append(ChapterEstimate(item.chapter, fits, item.seconds,
+                                               item.peak_mib, item.errors))
+    (run_dir / REPORT_FILE).write_text(result.table() + "\n")
+    return result

@@ -1,0 +1,49 @@
+"""The full profile's cost projected from a few timed steps of every fit."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib.estimate import ChapterEstimate, Estimate, Fit, measure_fits, planned_steps
+
+
+def test_steps_are_counted_as_keras_counts_them():
+    x = np.zeros((25_000, 5))
+    assert planned_steps(x, batch_size=128, validation_split=0.2) == (157, 40)
+    assert planned_steps(x) == (782, 0)  # batch_size defaults to 32, no validation
+    assert planned_steps(x[:200], batch_size=32, validation_data=(x[:10_000], None)) == (7, 313)
+    assert planned_steps(object(), steps_per_epoch=500, validation_steps=769) == (500, 769)
+    with pytest.raises(ValueError, match="needs `steps_per_epoch`"):
+        planned_steps(object())
+
+
+def test_a_measured_fit_keeps_its_epochs_caps_its_steps_and_records_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
+    measure_fits(2, tmp_path, "04_x")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
+    model.compile(optimizer="rmsprop", loss="mae")
+    x, y = np.zeros((640, 4), "float32"), np.zeros((640, 1), "float32")
+    history = model.fit(x, y, epochs=3, batch_size=32, validation_split=0.5, verbose=0)
+    assert len(history.history["loss"]) == 2  # EPOCHS run, the 3 asked for recorded
+    (fit,) = json.loads((tmp_path / "04_x.json").read_text())
+    assert (fit["model"], fit["epochs"], fit["train_steps"], fit["val_steps"]) == ("tiny", 3, 10, 10)
+    assert fit["train_step_seconds"] > 0 and fit["val_step_seconds"] > 0
+
+
+def test_the_projection_scales_the_timed_steps_and_adds_the_rest_once():
+    fit = Fit("gru", epochs=20, train_steps=500, val_steps=769, train_step_seconds=0.05,
+              val_step_seconds=0.01, seconds=3.0)
+    assert fit.projected_seconds == pytest.approx(20 * (25 + 7.69))
+    chapter = ChapterEstimate("07", [fit], seconds=10.0, peak_mib=900.0)
+    assert chapter.projected_seconds == pytest.approx(fit.projected_seconds + 7.0)
+    table = Estimate("full", None, [chapter]).table()
+    assert "| 07 | 1 | 20 | 500 + 769 | 11.0 | 900 |" in table and "**11**" in table
+
+
+def test_only_the_full_profile_is_estimated():
+    from course_lib.estimate import estimate
+
+    with pytest.raises(ValueError, match="`profile` must be 'full'.*Received: profile='quick'"):
+        estimate(profile="quick")
