@@ -26,6 +26,10 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 OTHER_KERNEL_PATH := TF_ENABLE_ONEDNN_OPTS=0 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
 	OMP_NUM_THREADS=1
 
+# The runner sets these for the kernels it starts (course_lib/run_context.py); one left in a
+# shell must not turn make test's enforced lessons into reported ones.
+unexport COURSE_LIB_RUN_FOLDER COURSE_LIB_REPORT_LESSONS
+
 .PHONY: install lock lab book test unit-test nbval book-check browser-check refresh lessons rehearse \
 	fetch bench clean
 

@@ -109,7 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lab":
         from course_lib.lab import prepare_lab
 
-        for line in prepare_lab(root / "book", root / "_build" / "lab"):
+        try:
+            moved = prepare_lab(root / "book", root / "_build" / "lab")
+        except (ValueError, OSError) as exc:
+            print(f"course-lib: error: {exc}", file=sys.stderr)
+            return 2
+        for line in moved:
             print(f"course-lib: {line}", file=sys.stderr)
         print(root / "_build" / "lab")
         return 0

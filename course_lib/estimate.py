@@ -10,8 +10,10 @@ included.
 
 The projection of one ``fit`` is its epochs × (its training steps × the median time of a
 training step + its validation steps × the median time of a validation step), the medians taken
-after the first epoch, plus what the timed epochs took besides their batches: the first
-epoch's setup and graph tracing once, a later epoch's (shuffling the arrays) once per epoch. A chapter's projection adds what it spent
+after the first epoch, plus what the first epoch took beyond as many batches at those step
+times (setup and graph tracing) once, and what a later timed epoch took besides its batches
+once per epoch. A capped epoch keeps reading the same iterator, so an epoch's re-shuffling of
+the arrays is not timed. A chapter's projection adds what it spent
 outside ``fit`` in this execution (loading data, probes, side-by-side timings), which does not
 depend on the number of steps. Each chapter's peak memory comes from the same execution, at
 the full shapes.
@@ -49,9 +51,14 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
     generator gives no length: it must come with ``steps_per_epoch`` (and
     ``validation_steps``), as every chapter's weather ``fit`` does."""
     length = _length(x)
-    if steps_per_epoch is None and length is None:
-        raise ValueError("A `fit` on a dataset or generator needs `steps_per_epoch` for an "
-                         "estimate. Received: steps_per_epoch=None")
+    if validation_data is not None:
+        validation_split = 0.0  # Keras ignores the split when validation data is given
+    if length is None and (steps_per_epoch is None or validation_split):
+        raise ValueError(
+            "A `fit` on data without a length (a dataset, a generator, a dict) needs "
+            "`steps_per_epoch` and no `validation_split` for an estimate. Received: "
+            f"x of type {type(x).__name__}, steps_per_epoch={steps_per_epoch!r}, "
+            f"validation_split={validation_split!r}")
     size = batch_size or 32
     kept = length if not validation_split else math.floor(length * (1 - validation_split))
     train = steps_per_epoch or math.ceil(kept / size)
@@ -130,13 +137,17 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
             self.walls.append(time.perf_counter() - self._epoch_started)
 
         def overheads(self, total: float) -> tuple[float, float]:
-            """The first epoch's time besides its batches, with the fit's setup; and the
-            median of that for the later epochs."""
-            extra = [wall - sum(s for e, s in self.train + self.val if e == epoch)
-                     for epoch, wall in enumerate(self.walls)]
+            """What the first epoch took beyond as many batches at the steady step times
+            (the graphs are traced inside its first batches), with the fit's setup; and the
+            median time a later epoch spent besides its batches."""
+            train, val = steady(self.train), steady(self.val)
+            first_batches = (sum(e == 0 for e, _ in self.train) * train
+                             + sum(e == 0 for e, _ in self.val) * val)
             setup = total - sum(self.walls)
-            first = (extra[0] if extra else 0.0) + setup
-            return max(first, 0.0), max(_median(extra[1:]) if extra[1:] else 0.0, 0.0)
+            first = (self.walls[0] - first_batches if self.walls else 0.0) + setup
+            later = [wall - sum(s for e, s in self.train + self.val if e == epoch)
+                     for epoch, wall in enumerate(self.walls) if epoch > 0]
+            return max(first, 0.0), max(_median(later) if later else 0.0, 0.0)
 
         def on_train_batch_begin(self, batch, logs=None):
             self._started = time.perf_counter()
@@ -261,7 +272,7 @@ def estimate(
     stand-ins; its executed notebooks, the fit records and ``estimate.md`` go to ``run_dir``
     (default ``_build/runs/estimate``).
     """
-    from course_lib.rehearsal import PROFILE, rehearse
+    from course_lib.rehearsal import CELL_TIMEOUT, PROFILE, rehearse
     from course_lib.runner import find_root
 
     check_positive_int(steps=steps)
@@ -276,8 +287,11 @@ def estimate(
     limit = None if uncapped else steps
     setup = ("from course_lib.estimate import measure_fits\n"
              f"measure_fits({limit!r}, {str(fits_dir)!r}, '{{chapter}}')")
+    for stale in fits_dir.glob("*.json"):  # an earlier estimate's records
+        stale.unlink()
     report = rehearse(root, chapters, run_dir=run_dir, overrides=dict(overrides or {}),
-                      training_setup=setup, progress=progress)
+                      training_setup=setup, progress=progress,
+                      cell_timeout=None if uncapped else CELL_TIMEOUT)
     result = Estimate(profile, run_dir, [], uncapped)
     if uncapped:  # compare with the last capped estimate's projection
         for path in sorted((capped_dir / FITS_DIR).glob("*.json")):

@@ -40,6 +40,9 @@ def glued_values(notebook: nbformat.NotebookNode) -> dict[str, str]:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name is not None:
+                if "text/plain" not in output.get("data", {}):
+                    raise ValueError(f"The glued value {name!r} has no text to write into "
+                                     f"the prose. Received: {sorted(output.get('data', {}))}")
                 text = "".join(output["data"]["text/plain"])
                 try:
                     value = ast.literal_eval(text)
@@ -88,11 +91,15 @@ def prepare_lab(book: str | Path, lab: str | Path) -> list[str]:
                 continue
             if _digest(current) != written.get(source.name):
                 stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-                aside = target.with_name(f"{target.stem}.yours-{stamp}.ipynb")
+                aside, number = target.with_name(f"{target.stem}.yours-{stamp}.ipynb"), 1
+                while aside.exists():  # never over an earlier copy of the reader's
+                    number += 1
+                    aside = target.with_name(f"{target.stem}.yours-{stamp}-{number}.ipynb")
                 target.rename(aside)
                 moved.append(f"{target} had changes of yours: moved to {aside}")
         atomic_write_text(target, text)
         written[source.name] = _digest(text)
+        atomic_write_text(ledger, json.dumps(written, indent=2, sort_keys=True))
     committed = book / "recorded_run"
     if committed.is_dir():  # the comparison chapter draws the committed run
         shutil.rmtree(lab / "recorded_run", ignore_errors=True)

@@ -116,6 +116,7 @@ def rehearse(
     progress: bool = True,
     overrides: dict | None = None,
     training_setup: str | None = None,
+    cell_timeout: int | None = CELL_TIMEOUT,
 ) -> RehearsalReport:
     """Execute ``chapters`` (default: all) with the full profile on the stand-ins.
 
@@ -149,7 +150,7 @@ def rehearse(
             run_book(root, PROFILE, chapters, run_dir=run_dir, jobs=jobs,
                      overrides=(capped_training(root, chapters, steps) if overrides is None
                                 else overrides),
-                     progress=progress, cell_timeout=CELL_TIMEOUT, rehearsal=wrapper)
+                     progress=progress, cell_timeout=cell_timeout, rehearsal=wrapper)
         except ChapterFailed as exc:  # died or hung: the other chapters' figures still count
             outcome[exc.chapter].errors.append(str(exc).splitlines()[0])
     timings = run_dir / TIMINGS_FILE  # each chapter's seconds, written as it finishes

@@ -45,6 +45,12 @@ class TrainingRun:
     def from_fit(cls, name: str, history: keras.callbacks.History, timer: EpochTimer,
                  *, mae_scale: float = 1.0) -> TrainingRun:
         """What a chapter's own ``history = model.fit(..., callbacks=[timer])`` produced."""
+        epochs = len(history.epoch)
+        if len(getattr(timer, "seconds", [])) != epochs:
+            raise ValueError(
+                "`timer` must be the EpochTimer passed to the `fit` that returned `history`. "
+                f"Received: a timer of {len(getattr(timer, 'seconds', []))} epochs for a "
+                f"history of {epochs}")
         return cls(
             name=name,
             history={key: [float(v) for v in values] for key, values in history.history.items()},

@@ -15,8 +15,13 @@ def test_steps_are_counted_as_keras_counts_them():
     assert planned_steps(x) == (782, 0)  # batch_size defaults to 32, no validation
     assert planned_steps(x[:200], batch_size=32, validation_data=(x[:10_000], None)) == (7, 313)
     assert planned_steps(object(), steps_per_epoch=500, validation_steps=769) == (500, 769)
-    with pytest.raises(ValueError, match="needs `steps_per_epoch`"):
+    # validation data given: Keras ignores the split
+    assert planned_steps(x[:320], batch_size=32, validation_split=0.5,
+                         validation_data=(x[:64], None)) == (10, 2)
+    with pytest.raises(ValueError, match="needs `steps_per_epoch`.*Received: x of type object"):
         planned_steps(object())
+    with pytest.raises(ValueError, match="validation_split=0.2"):
+        planned_steps(object(), steps_per_epoch=5, validation_split=0.2)
 
 
 def test_a_measured_fit_keeps_its_epochs_caps_its_steps_and_records_them(tmp_path, monkeypatch):
@@ -25,7 +30,18 @@ def test_a_measured_fit_keeps_its_epochs_caps_its_steps_and_records_them(tmp_pat
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
     model.compile(optimizer="rmsprop", loss="mae")
     x, y = np.zeros((640, 4), "float32"), np.zeros((640, 1), "float32")
-    history = model.fit(x, y, epochs=3, batch_size=32, validation_split=0.5, verbose=0)
+    batches = []
+
+    class CountBatches(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            batches.append("train")
+
+        def on_test_batch_end(self, batch, logs=None):
+            batches.append("validation")
+
+    history = model.fit(x, y, epochs=3, batch_size=32, validation_split=0.5, verbose=0,
+                        callbacks=[CountBatches()])
+    assert batches == (["train"] * 2 + ["validation"] * 2) * 2  # 2 epochs of 2 + 2 batches
     assert len(history.history["loss"]) == 2  # EPOCHS run, the 3 asked for recorded
     (fit,) = json.loads((tmp_path / "04_x.json").read_text())
     assert (fit["model"], fit["epochs"], fit["train_steps"], fit["val_steps"]) == ("tiny", 3, 10, 10)

@@ -58,3 +58,16 @@ def test_the_lab_copies_carry_the_values_and_never_lose_a_readers_changes(tmp_pa
     assert len(kept) == 1 and kept[0].read_text() == edited
     assert "82%" in (lab / "04_x.ipynb").read_text()
     assert prepare_lab(book, lab) == []  # nothing changed since: nothing moved
+
+
+def test_two_moves_in_the_same_second_keep_both_copies_of_the_reader(tmp_path):
+    book, lab = _chapter(tmp_path, "80%"), tmp_path / "lab"
+    prepare_lab(book, lab)
+    kept = []
+    for edit in ("first note", "second note"):
+        (lab / "04_x.ipynb").write_text((lab / "04_x.ipynb").read_text() + " ")
+        text = (lab / "04_x.ipynb").read_text().replace("It reached", edit)
+        (lab / "04_x.ipynb").write_text(text)
+        kept.append(text)
+        assert len(prepare_lab(book, lab)) == 1
+    assert sorted(p.read_text() for p in lab.glob("04_x.yours-*.ipynb")) == sorted(kept)

@@ -291,3 +291,17 @@ def test_ctrl_c_while_recording_keeps_the_old_results_whole(tmp_path, monkeypatc
         results.record(_result(value=0.9), tmp_path)
     assert path.read_text() == before  # the old figures, whole
     assert not list(path.parent.glob("*.tmp"))  # and nothing half-written beside them
+
+
+def test_a_run_needs_the_timer_its_fit_used():
+    import keras
+    import numpy as np
+
+    from course_lib.training import EpochTimer, TrainingRun
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mae")
+    history = model.fit(np.zeros((8, 2)), np.zeros((8, 1)), epochs=2, verbose=0)
+    with pytest.raises(ValueError, match="`timer` must be the EpochTimer passed to the `fit`.*"
+                                         "Received: a timer of 0 epochs for a history of 2"):
+        TrainingRun.from_fit("x", history, EpochTimer())
