@@ -47,9 +47,10 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
                   validation_batch_size=None) -> tuple[int, int]:
     """The training and validation batches one epoch of ``fit`` takes with these arguments,
     as Keras counts them: arrays are split at ``floor(n * (1 - validation_split))`` and cut
-    into batches of ``batch_size`` (32 when unset), the last one partial. A dataset or
-    generator gives no length: it must come with ``steps_per_epoch`` (and
-    ``validation_steps``), as every chapter's weather ``fit`` does."""
+    into batches of ``batch_size`` (32 when unset), the last one partial. An endless
+    dataset or a generator gives no length: training on one needs ``steps_per_epoch``, as
+    every chapter's weather ``fit`` has; a finite ``tf.data`` dataset (the weather chapters'
+    validation windows) counts its own batches."""
     length = _length(x)
     if validation_data is not None:
         validation_split = 0.0  # Keras ignores the split when validation data is given
@@ -68,12 +69,34 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
     if validation_split:
         held_out = length - kept
     elif validation_data is not None:
+        batches = _finite_batches(validation_data)
+        if batches is not None:
+            return train, batches
         held_out = _length(validation_data[0] if isinstance(validation_data, tuple)
                            else validation_data)
         if held_out is None:
-            raise ValueError("A `fit` validating on a dataset needs `validation_steps` for an "
-                             "estimate. Received: validation_steps=None")
+            raise ValueError("A `fit` validating on an endless dataset or a generator needs "
+                             "`validation_steps` for an estimate. Received: "
+                             "validation_steps=None")
     return train, (math.ceil(held_out / (validation_batch_size or size)) if held_out else 0)
+
+
+def _finite_batches(data) -> int | None:
+    """How many batches a ``tf.data`` dataset holds, when it is finite and says so."""
+    cardinality = getattr(data, "cardinality", None)
+    if cardinality is None:
+        return None
+    batches = int(cardinality())
+    return batches if batches >= 0 else None
+
+
+def cap_validation(limit: int, validation_steps, validation_data):
+    """``fit``'s validation arguments shortened to at most ``limit`` batches: a finite
+    dataset is cut with ``take`` (with ``validation_steps`` it would run out in a later
+    epoch), anything else gets ``validation_steps``."""
+    if validation_steps is None and _finite_batches(validation_data) is not None:
+        return None, validation_data.take(limit)
+    return min(validation_steps or limit, limit), validation_data
 
 
 def _length(data) -> int | None:
@@ -177,7 +200,11 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
         asked = epochs
         if limit is not None:
             steps_per_epoch = min(train, limit)
-            validation_steps = min(val, limit) if val else validation_steps
+            if val and kwargs.get("validation_data") is not None:
+                validation_steps, kwargs["validation_data"] = cap_validation(
+                    limit, validation_steps, kwargs["validation_data"])
+            elif val:
+                validation_steps = min(val, limit)
             epochs = min(epochs, EPOCHS)
         timer = BatchTimer()
         started = time.perf_counter()

@@ -113,9 +113,14 @@ def limit_steps(limit: int) -> None:
     check_positive_int(limit=limit)
     fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)
 
+    from course_lib.estimate import cap_validation
+
     def capped_fit(model, *args, steps_per_epoch=None, validation_steps=None, **kwargs):
         steps_per_epoch = min(steps_per_epoch or limit, limit)
-        if kwargs.get("validation_split") or kwargs.get("validation_data") is not None:
+        if kwargs.get("validation_data") is not None:
+            validation_steps, kwargs["validation_data"] = cap_validation(
+                limit, validation_steps, kwargs["validation_data"])
+        elif kwargs.get("validation_split"):
             validation_steps = min(validation_steps or limit, limit)
         return fit(model, *args, steps_per_epoch=steps_per_epoch,
                    validation_steps=validation_steps, **kwargs)

@@ -18,6 +18,14 @@ def test_steps_are_counted_as_keras_counts_them():
     # validation data given: Keras ignores the split
     assert planned_steps(x[:320], batch_size=32, validation_split=0.5,
                          validation_data=(x[:64], None)) == (10, 2)
+    # a finite dataset counts its own batches: the weather chapters' validation windows
+    import tensorflow as tf
+
+    windows = tf.data.Dataset.range(98_432).batch(1024)
+    assert planned_steps(tf.data.Dataset.range(5).repeat(), steps_per_epoch=500,
+                         validation_data=windows) == (500, 97)
+    with pytest.raises(ValueError, match="endless dataset or a generator needs `validation_steps`"):
+        planned_steps(object(), steps_per_epoch=5, validation_data=windows.repeat())
     with pytest.raises(ValueError, match="needs `steps_per_epoch`.*Received: x of type object"):
         planned_steps(object())
     with pytest.raises(ValueError, match="validation_split=0.2"):
@@ -63,3 +71,28 @@ def test_only_the_full_profile_is_estimated():
 
     with pytest.raises(ValueError, match="`profile` must be 'full'.*Received: profile='quick'"):
         estimate(profile="quick")
+
+
+def test_a_capped_fit_evaluates_a_finite_dataset_again_every_epoch(tmp_path, monkeypatch):
+    """A finite validation dataset is cut with `take`, so every epoch validates on the same
+    first batches (with `validation_steps` Keras would keep reading one iterator across
+    epochs, and a short dataset would run out)."""
+    import tensorflow as tf
+
+    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
+    measure_fits(2, tmp_path, "07_x")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
+    model.compile(optimizer="rmsprop", loss="mae")
+    train = tf.data.Dataset.from_tensors((tf.zeros((8, 4)), tf.zeros((8, 1)))).repeat()
+    windows = tf.data.Dataset.from_tensor_slices((tf.zeros((30, 4)), tf.zeros((30, 1)))).batch(4)
+    seen = []
+
+    class CountBatches(keras.callbacks.Callback):
+        def on_test_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    model.fit(train, steps_per_epoch=5, epochs=3, validation_data=windows, verbose=0,
+              callbacks=[CountBatches()])
+    assert seen == [0, 1, 0, 1]  # 2 epochs (EPOCHS) of 2 batches each
+    (fit,) = json.loads((tmp_path / "07_x.json").read_text())
+    assert (fit["epochs"], fit["train_steps"], fit["val_steps"]) == (3, 5, 8)

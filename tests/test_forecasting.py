@@ -98,8 +98,7 @@ def test_the_chapters_fit_call_trains_exactly_what_the_task_trains(task):
     timer = EpochTimer()
     history = model.fit(splits.dataset("train", seed=SMALL["seed"]),
                         steps_per_epoch=SMALL["steps_per_epoch"], epochs=SMALL["epochs"],
-                        validation_data=splits.dataset("val"),
-                        validation_steps=splits.steps("val"), callbacks=[timer], verbose=0)
+                        validation_data=splits.dataset("val"), callbacks=[timer], verbose=0)
     on_the_page = TrainingRun.from_fit("GRU", history, timer, mae_scale=task.degrees)
     assert on_the_page.history == by_task.history
     assert on_the_page.best("val_loss") * task.degrees == by_task.best("val_loss") * task.degrees

@@ -160,3 +160,66 @@ def test_forecast_splits_follow_the_lecture_layout():
         ForecastSplits(DATA, lookback=24, delay=6, step=1, batch_size=8, train_end=2500, val_end=2200)
     with pytest.raises(ValueError, match="No window fits"):
         ForecastSplits(DATA, lookback=240, delay=24, step=1, batch_size=8, train_end=1500, val_end=1600)
+
+
+@pytest.mark.parametrize("alignment", ["lecture", "corrected"])
+def test_the_training_dataset_holds_the_generators_random_windows(alignment):
+    """`fit` reads `splits.dataset`; the page shows the generator: the very same windows."""
+    from course_lib.windows import ROW_DRAWS_PER_CALL, ForecastSplits
+
+    splits = ForecastSplits(DATA, lookback=144, delay=24, step=6, batch_size=16, train_end=1500,
+                            val_end=2200, target_column=2, alignment=alignment)
+    pairs = zip(splits.dataset("train", seed=5), splits.batches("train", seed=5))
+    for (x, y), (gx, gy) in itertools.islice(pairs, 2 * ROW_DRAWS_PER_CALL + 3):
+        assert x.dtype.name == "float32" and tuple(x.shape) == (16, 24, 4)
+        np.testing.assert_array_equal(x.numpy(), gx.astype(np.float32))
+        np.testing.assert_array_equal(y.numpy(), gy.astype(np.float32))
+
+
+@pytest.mark.parametrize("split", ["val", "test"])
+def test_the_evaluation_dataset_holds_the_lectures_windows_once_in_larger_batches(split):
+    """The lecture evaluates `steps(split)` batches of its endless generator, which starts over
+    right after them; the dataset holds exactly those windows, in order, and then ends."""
+    from course_lib.windows import ForecastSplits
+
+    splits = ForecastSplits(DATA, lookback=240, delay=24, step=6, batch_size=32, train_end=1500,
+                            val_end=2200, evaluation_batch_size=100)
+    ours = list(splits.dataset(split))
+    assert [len(y) for _, y in ours[:-1]] == [100] * (len(ours) - 1)
+    lecture = splits.batches(split)
+    theirs = [next(lecture) for _ in range(splits.steps(split))]
+    for index in (0, 1):
+        np.testing.assert_array_equal(
+            np.concatenate([batch[index] for batch in ours]),
+            np.concatenate([batch[index] for batch in theirs]).astype(np.float32))
+    # the next batch of the lecture's generator is its first again: every epoch, the same windows
+    np.testing.assert_array_equal(next(lecture)[1], theirs[0][1])
+
+
+def test_validating_on_larger_batches_reports_the_same_error():
+    """Keras weights each batch's loss by its size, so the mean over the same windows is the
+    same whether they come 128 or 1,024 at a time, up to float round-off."""
+    import keras
+
+    from course_lib.windows import ForecastSplits
+
+    data = np.random.default_rng(1).normal(size=(6000, 3)).astype(np.float32)
+    splits = ForecastSplits(data, lookback=120, delay=24, step=6, batch_size=32, train_end=2500,
+                            val_end=5000)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((None, 3)), keras.layers.GRU(4), keras.layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mae")
+    lecture = dataset(splits.batches("val"), lookback=120, step=6, features=3)
+    by_128 = model.evaluate(lecture, steps=splits.steps("val"), verbose=0)
+    by_1024 = model.evaluate(splits.dataset("val"), verbose=0)
+    assert splits.steps("val") * 32 > splits.evaluation_batch_size  # more than one batch of 1,024
+    np.testing.assert_allclose(by_1024, by_128, rtol=1e-5)
+
+
+def test_a_bad_evaluation_batch_size_is_refused():
+    from course_lib.windows import ForecastSplits
+
+    with pytest.raises(ValueError, match="`evaluation_batch_size` must be a positive integer. "
+                                         "Received: evaluation_batch_size=0"):
+        ForecastSplits(DATA, lookback=24, delay=6, step=6, batch_size=8, train_end=1500,
+                       val_end=2200, evaluation_batch_size=0)
