@@ -119,11 +119,14 @@ rehearse: $(STAMP)
 fetch: $(STAMP)
 	$(BIN)/course-lib fetch --profile full
 
-## make bench: batches/s and peak memory of the window generator against a loop and Keras, and
-## how long the offline data takes to load
+## make bench: batches/s and peak memory of the window generator against a loop and Keras, how
+## long the offline data takes to load, the full profile's training time with the lecture's input
+## pipeline and the course's (one run; 3 minutes on 2 cores), and what XLA would change
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_generator.py
 	$(BIN)/python scripts/bench_data.py
+	$(BIN)/python scripts/bench_pipeline.py
+	$(BIN)/python scripts/bench_pipeline.py --xla
 
 clean:
 	rm -rf _build

@@ -560,7 +560,8 @@ def stage_sources(root: Path, run_dir: Path) -> None:
 
 
 def tidy_notebook(path: Path) -> None:
-    """Drop papermill's per-run metadata and TensorFlow's start-up noise on stderr, and fold
+    """Drop papermill's per-run metadata and TensorFlow's start-up noise on stderr, join a
+    cell's printed lines into one output (the kernel cuts them into pieces by timing), and fold
     injected parameters into a hidden cell, so a refresh changes only what the run changed."""
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("papermill", None)
@@ -572,8 +573,22 @@ def tidy_notebook(path: Path) -> None:
         if "injected-parameters" in tags and "hide-cell" not in tags:
             tags.append("hide-cell")
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if o.get("name") != "stderr"]
+            cell.outputs = joined_streams(o for o in cell.outputs if o.get("name") != "stderr")
     atomic_write_text(path, nbformat.writes(notebook) + "\n")
+
+
+def joined_streams(outputs) -> list:
+    """Outputs with each run of consecutive pieces of one stream joined into one piece."""
+    joined: list = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            joined.append(output)
+    return joined
 
 
 def without_injected_parameters(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -1,7 +1,8 @@
 """Benchmark: the full profile's training time with the lecture's input pipeline and with the
 course's, measured in one run on this machine.
 
-    python scripts/bench_pipeline.py            # or: make bench (about 5 minutes on 2 cores)
+    python scripts/bench_pipeline.py            # or: make bench (about 3 minutes on 2 cores)
+    python scripts/bench_pipeline.py --xla      # what XLA would change (under a minute)
 
 *Before* feeds ``fit`` as the lecture does: its generator (``ForecastSplits.batches``) wrapped
 by ``course_lib.windows.dataset``, validation 128 windows at a time for ``validation_steps``
@@ -15,12 +16,20 @@ the two turns. The review models, whose pipeline did not change, are timed once 
 ``epochs x (training steps x training step + validation steps x validation step)`` per fit:
 chapter 3's three small fits and each chapter's work outside ``fit`` are left out (under two
 minutes in ``course-lib estimate``).
+
+``--xla`` measures what XLA-compiled steps (``jit_compile=True``) would change. The course
+trains with TensorFlow's op determinism on (``course_lib.training.reproducible``), and Keras
+then compiles no step with XLA, whatever ``jit_compile`` says (its ``model_supports_jit``); this
+mode turns determinism off to see what XLA would buy. Each weather model is built twice, with
+and without ``jit_compile``; a training step on 128 windows and a validation step on 1,024, of
+Jena's shape, the two variants taking turns, the fastest of five turns kept.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -40,6 +49,8 @@ TRAIN_STEPS = 500  # the lecture's steps_per_epoch
 TIMED_TRAIN, TIMED_VAL = 10, 16  # batches of 128 per timed epoch (16 = two of 1,024)
 EPOCHS, TURNS = 3, 2  # per timed fit (the first traces the graphs), turns per pipeline
 REVIEW_STEPS = (157, 40)  # 25,000 reviews, validation_split=0.2, batches of 128
+XLA_TURNS = 5
+XLA_MODELS = ["dense", "GRU", "GRU + dropout", "stacked GRU", "bidirectional GRU", "Conv1D"]
 
 
 def gru_stack():
@@ -211,5 +222,44 @@ def main() -> None:
           f"{before / after:.2f}x")
 
 
+def _duration(step) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
+def xla() -> None:
+    import tensorflow as tf
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    reproducible(0)
+    if is_op_determinism_enabled():  # what Keras asks before it compiles with XLA
+        raise RuntimeError("Op determinism is on: Keras would compile nothing with XLA.")
+    windows = np.random.default_rng(0).normal(size=(1024, 240, FEATURES)).astype("float32")
+    x_val, y_val = tf.constant(windows), tf.constant(windows[:, -1, 1])
+    x, y = x_val[:128], y_val[:128]
+    builders = {name: build for _, name, _, _, build in WEATHER_FITS if name in XLA_MODELS}
+    print("| model | training step ms (graph, XLA) | 1,024 validation windows ms (graph, XLA) |")
+    print("|---|---|---|")
+    for name, build in builders.items():
+        models = {}
+        for jit in (False, True):
+            model = build()
+            model.compile(optimizer="rmsprop", loss="mae", jit_compile=jit)
+            model.train_on_batch(x, y), model.test_on_batch(x_val, y_val)  # trace, compile
+            models[jit] = model
+        train, val = {jit: [] for jit in models}, {jit: [] for jit in models}
+        for _ in range(XLA_TURNS):
+            for jit, model in models.items():
+                train[jit].append(_duration(lambda: model.train_on_batch(x, y)))
+                val[jit].append(_duration(lambda: model.test_on_batch(x_val, y_val)))
+        print(f"| {name} | {min(train[False]) * 1e3:.1f}, {min(train[True]) * 1e3:.1f} | "
+              f"{min(val[False]) * 1e3:.1f}, {min(val[True]) * 1e3:.1f} |", flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    if "--xla" in sys.argv[1:]:
+        os.environ["COURSE_LIB_DETERMINISTIC"] = "0"  # before anything seeds: XLA needs it off
+        xla()
+    else:
+        main()

@@ -604,3 +604,17 @@ def test_a_run_folder_holds_every_file_the_chapters_quote(tmp_path):
     assert "../course_lib/datasets/imdb_sample.py" in quoted
     for relative in quoted:
         assert (tmp_path / "book" / relative).is_file(), relative
+
+
+def test_a_cells_printed_pieces_are_joined_into_one_output():
+    from course_lib.runner import joined_streams
+
+    pieces = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+              nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+              nbformat.v4.new_output("display_data", data={"text/plain": "figure"}),
+              nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+              nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
+    joined = joined_streams(pieces)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
+        ("stream", "stdout", "a\nb\n"), ("display_data", None, None),
+        ("stream", "stdout", "c\n"), ("stream", "stderr", "warning\n")]
