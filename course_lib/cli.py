@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--uncapped", action="store_true",
                           help="run every fit in full and compare its time with the "
                           "projection (to check the estimate; slow)")
+    estimate.add_argument("--reuse", action="store_true",
+                          help="print the last projection of the whole profile made on this "
+                          "machine, if there is one, instead of measuring again")
     commands.add_parser(
         "lab", help="write the chapters into _build/lab/ with the numbers of the committed run "
         "in their text (JupyterLab cannot render glued text), for `make lab`")
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return _rehearse(root, args.chapters, args.jobs)
     if args.command == "estimate":
         return _estimate(root, args.profile, args.chapters, dict(args.parameter),
-                         args.uncapped)
+                         args.uncapped, args.reuse)
     if args.command == "lab":
         from course_lib.lab import prepare_lab
 
@@ -158,9 +161,21 @@ def _fetch(root: Path, profile: str, data_home: str | None) -> int:
 
 
 def _estimate(root: Path, profile: str, chapters: list[str] | None,
-              overrides: dict, uncapped: bool) -> int:
-    from course_lib.estimate import REPORT_FILE, STEPS, estimate
+              overrides: dict, uncapped: bool, reuse: bool = False) -> int:
+    from course_lib.estimate import REPORT_FILE, STEPS, estimate, last_projection
 
+    if reuse and (chapters or overrides or uncapped):
+        print("course-lib: error: --reuse prints the whole profile's last projection; it takes "
+              "no --chapter, -p or --uncapped", file=sys.stderr)
+        return 2
+    last = last_projection(root) if reuse else None
+    if last is not None and last["profile"] == profile:
+        print(f"The {profile} profile's training time on this machine, as projected on "
+              f"{last['made']} (`course-lib estimate --profile {profile}` measures again):")
+        print(last["table"])
+        print(f"Total: {last['total_seconds'] / 60:.0f} min "
+              f"({last['total_seconds'] / 3600:.1f} h).")
+        return 0
     try:
         result = estimate(root, profile, chapters, overrides=overrides, uncapped=uncapped)
     except (ValueError, OSError) as exc:

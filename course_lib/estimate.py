@@ -40,6 +40,7 @@ STEPS = 6  # batches timed per epoch, training and validation each
 EPOCHS = 2  # epochs run per fit: the first traces the graphs, the second times the steps
 FITS_DIR = "fits"  # in the run folder: what each chapter's fit calls asked for and took
 REPORT_FILE = "estimate.md"
+SUMMARY_FILE = "estimate.json"  # the last whole-profile projection, for `--reuse`
 
 
 def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=None,
@@ -329,4 +330,23 @@ def estimate(
         result.chapters.append(ChapterEstimate(item.chapter, fits, item.seconds,
                                                item.peak_mib, item.errors))
     (run_dir / REPORT_FILE).write_text(result.table() + "\n")
+    whole = not (uncapped or chapters or overrides or any(c.errors for c in result.chapters))
+    if whole:
+        summary = dict(profile=profile, made=time.strftime("%Y-%m-%d %H:%M"),
+                       total_seconds=result.total_seconds, table=result.table())
+        (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     return result
+
+
+def last_projection(root: str | os.PathLike | None = None) -> dict | None:
+    """The last projection of the whole profile on this machine (what :func:`estimate` wrote
+    when it ran every chapter with no override and none failed), or None."""
+    from course_lib.runner import find_root
+
+    path = find_root(root) / "_build" / "runs" / "estimate" / SUMMARY_FILE
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    keys = {"profile", "made", "total_seconds", "table"}
+    return summary if isinstance(summary, dict) and keys <= set(summary) else None
