@@ -169,13 +169,18 @@ def _estimate(root: Path, profile: str, chapters: list[str] | None,
               "no --chapter, -p or --uncapped", file=sys.stderr)
         return 2
     last = last_projection(root) if reuse else None
-    if last is not None and last["profile"] == profile:
+    if last is not None and last["profile"] == profile and last["current"]:
         print(f"The {profile} profile's training time on this machine, as projected on "
               f"{last['made']} (`course-lib estimate --profile {profile}` measures again):")
         print(last["table"])
         print(f"Total: {last['total_seconds'] / 60:.0f} min "
               f"({last['total_seconds'] / 3600:.1f} h).")
         return 0
+    if reuse:
+        why = ("the chapters or course_lib changed since the last projection" if last
+               else "no projection of the whole profile was made on this machine")
+        print(f"course-lib: {why}: projecting the {profile} profile's training time "
+              "(a few minutes)", file=sys.stderr)
     try:
         result = estimate(root, profile, chapters, overrides=overrides, uncapped=uncapped)
     except (ValueError, OSError) as exc:

@@ -26,6 +26,7 @@ the run being estimated).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -203,7 +204,7 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
             steps_per_epoch = min(train, limit)
             if val and kwargs.get("validation_data") is not None:
                 validation_steps, kwargs["validation_data"] = cap_validation(
-                    limit, validation_steps, kwargs["validation_data"])
+                    min(val, limit), validation_steps, kwargs["validation_data"])
             elif val:
                 validation_steps = min(val, limit)
             epochs = min(epochs, EPOCHS)
@@ -333,20 +334,37 @@ def estimate(
     whole = not (uncapped or chapters or overrides or any(c.errors for c in result.chapters))
     if whole:
         summary = dict(profile=profile, made=time.strftime("%Y-%m-%d %H:%M"),
-                       total_seconds=result.total_seconds, table=result.table())
+                       total_seconds=result.total_seconds, table=result.table(),
+                       inputs=inputs_digest(root))
         (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     return result
 
 
 def last_projection(root: str | os.PathLike | None = None) -> dict | None:
     """The last projection of the whole profile on this machine (what :func:`estimate` wrote
-    when it ran every chapter with no override and none failed), or None."""
+    when it ran every chapter with no override and none failed), or None. Its ``"current"``
+    says whether the chapters, the profiles and ``course_lib`` are still those it measured."""
     from course_lib.runner import find_root
 
-    path = find_root(root) / "_build" / "runs" / "estimate" / SUMMARY_FILE
+    root = find_root(root)
+    path = root / "_build" / "runs" / "estimate" / SUMMARY_FILE
     try:
         summary = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    keys = {"profile", "made", "total_seconds", "table"}
-    return summary if isinstance(summary, dict) and keys <= set(summary) else None
+    keys = {"profile", "made", "total_seconds", "table", "inputs"}
+    if not (isinstance(summary, dict) and keys <= set(summary)):
+        return None
+    return {**summary, "current": summary["inputs"] == inputs_digest(root)}
+
+
+def inputs_digest(root: Path) -> str:
+    """What a projection depends on besides the machine: every chapter's code (not the outputs
+    a refresh writes), the profiles and the installed ``course_lib``."""
+    from course_lib.execution_cache import file_sha256, library_digest, notebook_inputs
+    from course_lib.runner import BOOK_DIR, list_chapters
+
+    book = root / BOOK_DIR
+    chapters = {name: notebook_inputs(book / f"{name}.ipynb") for name in list_chapters(root)}
+    digest = [chapters, file_sha256(book / "profiles.yml"), library_digest()]
+    return hashlib.sha256(json.dumps(digest, sort_keys=True).encode()).hexdigest()

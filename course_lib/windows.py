@@ -274,12 +274,17 @@ class ForecastSplits:
 
         ``"train"``: endless batches of ``batch_size`` random windows, the very windows
         ``batches("train", seed=seed)`` yields (the same ``RandomState`` draws, made
-        ``ROW_DRAWS_PER_CALL`` batches at a time: the only Python left in the pipeline).
+        ``ROW_DRAWS_PER_CALL`` batches at a time: the only Python left in the pipeline). Like
+        the generator, one dataset is one stream: a second iterator over it continues the
+        draws where the first left them, so build one per ``fit``.
         ``"val"``/``"test"``: the windows of the lecture's first ``steps(split)`` batches, in
         order, ``evaluation_batch_size`` at a time, and then the dataset ends. The lecture's
         generator starts over right after those batches, so its every epoch evaluates the
         same windows; a dataset that ends after them is read whole by ``fit`` each epoch and
-        needs no ``validation_steps``.
+        needs no ``validation_steps``. (One exception: when the split's reference rows are an
+        exact multiple of ``batch_size``, the generator starts over one batch early, so its
+        last batch repeats its first and its epochs drift; the dataset then holds every
+        window once. No profile of the course has such a split.)
         """
         import tensorflow as tf
 
@@ -303,7 +308,8 @@ class ForecastSplits:
     @functools.cached_property
     def _gather_windows(self):
         """A TensorFlow function from a batch of reference rows to ``(samples, targets)``:
-        one gather of every window's rows from the series held as a tensor, built once."""
+        one gather of every window's rows from the series held as a tensor, built once from
+        ``data`` as it is at the first call of :meth:`dataset`."""
         import tensorflow as tf
 
         table = tf.constant(self.data, dtype=tf.float32)

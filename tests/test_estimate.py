@@ -99,26 +99,39 @@ def test_a_capped_fit_evaluates_a_finite_dataset_again_every_epoch(tmp_path, mon
     assert (fit["epochs"], fit["train_steps"], fit["val_steps"]) == (3, 5, 8)
 
 
-def test_make_book_full_prints_the_last_whole_projection_before_it_starts(tmp_path, capsys):
+def test_make_book_full_prints_the_last_whole_projection_before_it_starts(tmp_path, capsys,
+                                                                         monkeypatch):
     """`make book PROFILE=full` calls `course-lib estimate --reuse`: the last projection of the
-    whole profile when there is one (a chapter's or an overridden estimate is not one)."""
-    from course_lib.cli import _estimate
-    from course_lib.estimate import SUMMARY_FILE, last_projection
+    whole profile, while the chapters and course_lib are those it measured."""
+    import shutil
 
-    (tmp_path / "_toc.yml").write_text("root: intro\n")
+    from course_lib import cli, estimate
+    from course_lib.estimate import SUMMARY_FILE, inputs_digest, last_projection
+
+    root = Path(__file__).parents[1]
+    shutil.copy(root / "_toc.yml", tmp_path)
+    shutil.copytree(root / "book", tmp_path / "book")
     assert last_projection(tmp_path) is None
     folder = tmp_path / "_build" / "runs" / "estimate"
     folder.mkdir(parents=True)
     (folder / SUMMARY_FILE).write_text("{not json")
     assert last_projection(tmp_path) is None
     summary = dict(profile="full", made="2026-12-03 00:10", total_seconds=8820.0,
-                   table="| chapter | ... |")
+                   table="| chapter | ... |", inputs=inputs_digest(tmp_path))
     (folder / SUMMARY_FILE).write_text(json.dumps(summary))
-    assert last_projection(tmp_path) == summary
-    assert _estimate(tmp_path, "full", None, {}, False, reuse=True) == 0
+    assert last_projection(tmp_path) == {**summary, "current": True}
+    assert cli._estimate(tmp_path, "full", None, {}, False, reuse=True) == 0
     printed = capsys.readouterr().out
     assert "as projected on 2026-12-03 00:10" in printed and "Total: 147 min (2.5 h)." in printed
-    assert _estimate(tmp_path, "full", ["07_forecasting"], {}, False, reuse=True) == 2
+
+    profiles = tmp_path / "book" / "profiles.yml"  # a changed profile: measure again
+    profiles.write_text(profiles.read_text() + "# changed\n")
+    assert last_projection(tmp_path)["current"] is False
+    monkeypatch.setattr(estimate, "estimate", lambda *args, **kwargs: (_ for _ in ()).throw(
+        OSError("measuring")))
+    assert cli._estimate(tmp_path, "full", None, {}, False, reuse=True) == 2
+    assert "changed since the last projection" in capsys.readouterr().err
+
+    assert cli._estimate(tmp_path, "full", ["07_forecasting"], {}, False, reuse=True) == 2
     assert "--reuse prints the whole profile's last projection" in capsys.readouterr().err
-    makefile = (Path(__file__).parents[1] / "Makefile").read_text()
-    assert "course-lib estimate --profile full --reuse" in makefile
+    assert "course-lib estimate --profile full --reuse" in (root / "Makefile").read_text()

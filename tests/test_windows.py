@@ -223,3 +223,21 @@ def test_a_bad_evaluation_batch_size_is_refused():
                                          "Received: evaluation_batch_size=0"):
         ForecastSplits(DATA, lookback=24, delay=6, step=6, batch_size=8, train_end=1500,
                        val_end=2200, evaluation_batch_size=0)
+
+
+def test_a_split_of_whole_batches_is_held_once_where_the_lecture_starts_over_early():
+    """The generator starts over when the next batch would reach `max_index`, so on a split
+    of exactly `steps` whole batches it repeats its first batch in place of its last; the
+    dataset holds every window of the split once (a case no profile of the course has)."""
+    from course_lib.windows import ForecastSplits
+
+    splits = ForecastSplits(DATA, lookback=60, delay=24, step=6, batch_size=16, train_end=1000,
+                            val_end=1861, evaluation_batch_size=100)
+    first, last = splits.reference_rows("val")
+    assert (last + 1 - first) % 16 == 0  # 800 rows: 50 whole batches
+    lecture = splits.batches("val")
+    theirs = [next(lecture)[1] for _ in range(splits.steps("val"))]
+    np.testing.assert_array_equal(theirs[-1], theirs[0])  # the lecture's quirk
+    ours = np.concatenate([y for _, y in splits.dataset("val")])
+    expected = DATA[np.arange(first, last + 1) + 24, 1].astype(np.float32)
+    np.testing.assert_array_equal(ours, expected)
