@@ -53,6 +53,8 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
     dataset or a generator gives no length: training on one needs ``steps_per_epoch``, as
     every chapter's weather ``fit`` has; a finite ``tf.data`` dataset (the weather chapters'
     validation windows) counts its own batches."""
+    from course_lib.training import finite_batches
+
     length = _length(x)
     if validation_data is not None:
         validation_split = 0.0  # Keras ignores the split when validation data is given
@@ -71,7 +73,7 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
     if validation_split:
         held_out = length - kept
     elif validation_data is not None:
-        batches = _finite_batches(validation_data)
+        batches = finite_batches(validation_data)
         if batches is not None:
             return train, batches
         held_out = _length(validation_data[0] if isinstance(validation_data, tuple)
@@ -83,35 +85,11 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
     return train, (math.ceil(held_out / (validation_batch_size or size)) if held_out else 0)
 
 
-def _finite_batches(data) -> int | None:
-    """How many batches a ``tf.data`` dataset holds, when it is finite and says so."""
-    cardinality = getattr(data, "cardinality", None)
-    if cardinality is None:
-        return None
-    batches = int(cardinality())
-    return batches if batches >= 0 else None
-
-
-def cap_validation(limit: int, validation_steps, validation_data):
-    """``fit``'s validation arguments shortened to at most ``limit`` batches: a finite
-    dataset is cut with ``take`` (with ``validation_steps`` it would run out in a later
-    epoch), anything else gets ``validation_steps``."""
-    if validation_steps is None and _finite_batches(validation_data) is not None:
-        return None, validation_data.take(limit)
-    return min(validation_steps or limit, limit), validation_data
-
-
 def _length(data) -> int | None:
     if isinstance(data, (list, tuple)) and data and hasattr(data[0], "shape"):
         data = data[0]
     shape = getattr(data, "shape", None)
     return int(shape[0]) if shape is not None and len(shape) else None
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 @dataclass
@@ -143,53 +121,14 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
     only (see the module's docstring)."""
     import keras
 
+    from course_lib.training import BatchTimer, cap_validation
+
     if limit is not None:
         check_positive_int(limit=limit)
     fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)
     path = Path(folder) / f"{chapter}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("[]")
-
-    class BatchTimer(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.train, self.val, self.epoch, self.walls = [], [], 0, []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            self._epoch_started = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.walls.append(time.perf_counter() - self._epoch_started)
-
-        def overheads(self, total: float) -> tuple[float, float]:
-            """What the first epoch took beyond as many batches at the steady step times
-            (the graphs are traced inside its first batches), with the fit's setup; and the
-            median time a later epoch spent besides its batches."""
-            train, val = steady(self.train), steady(self.val)
-            first_batches = (sum(e == 0 for e, _ in self.train) * train
-                             + sum(e == 0 for e, _ in self.val) * val)
-            setup = total - sum(self.walls)
-            first = (self.walls[0] - first_batches if self.walls else 0.0) + setup
-            later = [wall - sum(s for e, s in self.train + self.val if e == epoch)
-                     for epoch, wall in enumerate(self.walls) if epoch > 0]
-            return max(first, 0.0), max(_median(later) if later else 0.0, 0.0)
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self._started = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.train.append((self.epoch, time.perf_counter() - self._started))
-
-        def on_test_batch_begin(self, batch, logs=None):
-            self._started = time.perf_counter()
-
-        def on_test_batch_end(self, batch, logs=None):
-            self.val.append((self.epoch, time.perf_counter() - self._started))
-
-    def steady(times: list[tuple[int, float]]) -> float:
-        """Median batch time after the first epoch (after the first batch with one epoch)."""
-        later = [seconds for epoch, seconds in times if epoch > 0] or [s for _, s in times[1:]]
-        return _median(later or [s for _, s in times] or [0.0])
 
     def measured_fit(model, x=None, y=None, *, epochs=1, steps_per_epoch=None,
                      validation_steps=None, callbacks=None, **kwargs):
@@ -214,8 +153,8 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
                       validation_steps=validation_steps,
                       callbacks=[*(callbacks or []), timer], **kwargs)
         seconds = time.perf_counter() - started
-        record = Fit(model.name, int(asked), train, val, steady(timer.train),
-                     steady(timer.val), seconds, *timer.overheads(seconds))
+        record = Fit(model.name, int(asked), train, val, BatchTimer.steady(timer.train),
+                     BatchTimer.steady(timer.val), seconds, *timer.overheads(seconds))
         fits = json.loads(path.read_text())
         path.write_text(json.dumps(fits + [record.__dict__], indent=1))
         return history

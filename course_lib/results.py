@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course_lib import run_context
 from course_lib._checks import check_positive_int
 from course_lib._files import atomic_write_text
 
@@ -120,8 +121,6 @@ def current_run(root: str | os.PathLike | None = None) -> Path:
     """The run the comparison page draws: the one the runner is executing
     (:mod:`course_lib.run_context`), else the committed run beside the chapters
     (``COMMITTED_RUN``, relative to ``root``, by default the working directory, ``book/``)."""
-    from course_lib import run_context
-
     folder = run_context.run_folder()
     return Path(folder) if folder else Path(root or ".") / COMMITTED_RUN
 

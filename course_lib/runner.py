@@ -195,9 +195,6 @@ def plan_run(
 
 
 def _check_parameter(chapter: str, key: str, value: object, declared: Mapping[str, dict]) -> None:
-    if key in RESERVED:
-        raise ValueError(f"`{key}` is reserved: {RESERVED[key]}. Received: {key}={value!r} "
-                         f"for chapter {chapter!r}.")
     expected = _PAPERMILL_TYPES.get(declared[key]["inferred_type_name"])
     wrong_bool = isinstance(value, bool) and bool not in (expected or (bool,))
     if expected and (not isinstance(value, expected) or wrong_bool):

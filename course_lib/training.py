@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,52 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self._started)
+
+
+class BatchTimer(keras.callbacks.Callback):
+    """Wall time of every training and validation batch (``train``, ``val``: lists of
+    ``(epoch, seconds)``) and of every epoch (``walls``), the input pipeline included: how
+    ``course-lib estimate`` and the pipeline benchmark time a fit's steps."""
+
+    def on_train_begin(self, logs=None):
+        self.train, self.val, self.walls, self.epoch = [], [], [], 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self._epoch_started = epoch, time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.walls.append(time.perf_counter() - self._epoch_started)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._started = time.perf_counter()
+
+    on_test_batch_begin = on_train_batch_begin
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.train.append((self.epoch, time.perf_counter() - self._started))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.val.append((self.epoch, time.perf_counter() - self._started))
+
+    @staticmethod
+    def steady(times: list[tuple[int, float]]) -> float:
+        """Median batch time after the first epoch, whose first batches trace the graphs
+        (with one epoch: after its first batch)."""
+        later = [seconds for epoch, seconds in times if epoch > 0] or [s for _, s in times[1:]]
+        return statistics.median(later or [s for _, s in times] or [0.0])
+
+    def overheads(self, total: float) -> tuple[float, float]:
+        """What the first epoch took beyond as many batches at the steady step times (the
+        graphs are traced inside its first batches), with the fit's setup (``total`` is the
+        whole fit's wall time); and the median time a later epoch spent besides its batches."""
+        train, val = self.steady(self.train), self.steady(self.val)
+        first_batches = (sum(e == 0 for e, _ in self.train) * train
+                         + sum(e == 0 for e, _ in self.val) * val)
+        setup = total - sum(self.walls)
+        first = (self.walls[0] - first_batches if self.walls else 0.0) + setup
+        later = [wall - sum(s for e, s in self.train + self.val if e == epoch)
+                 for epoch, wall in enumerate(self.walls) if epoch > 0]
+        return max(first, 0.0), max(statistics.median(later) if later else 0.0, 0.0)
 
 
 @dataclass
@@ -113,8 +160,6 @@ def limit_steps(limit: int) -> None:
     check_positive_int(limit=limit)
     fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)
 
-    from course_lib.estimate import cap_validation
-
     def capped_fit(model, *args, steps_per_epoch=None, validation_steps=None, **kwargs):
         steps_per_epoch = min(steps_per_epoch or limit, limit)
         if kwargs.get("validation_data") is not None:
@@ -127,6 +172,24 @@ def limit_steps(limit: int) -> None:
 
     capped_fit.uncapped = fit
     keras.Model.fit = capped_fit
+
+
+def finite_batches(data) -> int | None:
+    """How many batches a ``tf.data`` dataset holds, when it is finite and says so."""
+    cardinality = getattr(data, "cardinality", None)
+    if cardinality is None:
+        return None
+    batches = int(cardinality())
+    return batches if batches >= 0 else None
+
+
+def cap_validation(limit: int, validation_steps, validation_data):
+    """``fit``'s validation arguments shortened to at most ``limit`` batches: a finite
+    dataset is cut with ``take`` (with ``validation_steps`` it would run out in a later
+    epoch), anything else gets ``validation_steps``."""
+    if validation_steps is None and finite_batches(validation_data) is not None:
+        return None, validation_data.take(limit)
+    return min(validation_steps or limit, limit), validation_data
 
 
 def _deterministic_ops() -> None:

@@ -40,7 +40,7 @@ from keras import layers  # noqa: E402
 
 from course_lib.models import bag_of_words_classifier, conv_regressor, recurrent_classifier  # noqa: E402
 from course_lib.models import recurrent_regressor  # noqa: E402
-from course_lib.training import reproducible  # noqa: E402
+from course_lib.training import BatchTimer, reproducible  # noqa: E402
 from course_lib.windows import ForecastSplits, dataset  # noqa: E402
 
 ROWS, FEATURES = 420_551, 14
@@ -120,32 +120,6 @@ def _review(name, *hidden, embedding_dim=32):
     return model
 
 
-class BatchTimes(keras.callbacks.Callback):
-    """Wall time of every training and validation batch, by epoch."""
-
-    def __init__(self):
-        super().__init__()
-        self.epoch, self.train, self.val = 0, [], []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.train.append((self.epoch, time.perf_counter() - self.started))
-
-    on_test_batch_begin = on_train_batch_begin
-
-    def on_test_batch_end(self, batch, logs=None):
-        self.val.append((self.epoch, time.perf_counter() - self.started))
-
-    @staticmethod
-    def steady(times):
-        return statistics.median(seconds for epoch, seconds in times if epoch > 0)
-
-
 def time_pipeline(build, splits, after: bool) -> tuple[float, float]:
     """Median seconds of a training batch and of 128 validation windows, one pipeline."""
     reproducible(0)
@@ -158,7 +132,7 @@ def time_pipeline(build, splits, after: bool) -> tuple[float, float]:
         arguments = dict(x=dataset(splits.batches("train"), **shape),
                          validation_data=dataset(splits.batches("val"), **shape),
                          validation_steps=TIMED_VAL)
-    timer = BatchTimes()
+    timer = BatchTimer()
     model.fit(**arguments, steps_per_epoch=TIMED_TRAIN, epochs=EPOCHS, callbacks=[timer],
               verbose=0)
     windows_per_batch = splits.evaluation_batch_size if after else splits.batch_size
