@@ -4,7 +4,9 @@ Each chapter writes the models it trains on the page; a model a later chapter co
 also built here, and the chapter that writes it checks with :func:`architecture` that both
 are the same model. Review classifiers read IMDB-encoded reviews ``(batch, maxlen)`` of word indices below
 ``num_words`` and output P(positive); weather regressors read windows
-``(batch, timesteps, features)`` and output the normalised temperature.
+``(batch, timesteps, features)`` and output the normalised temperature. Every builder takes
+the chapters' ``jit_compile`` (steps compiled with XLA, see ``training.reproducible``), so that
+a model rebuilt here trains as the chapter that wrote it trained it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from course_lib._checks import check_positive_int, check_positive_number
 RECURRENT_LAYERS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
 
 
-def _compile_classifier(model: keras.Model, learning_rate: float) -> keras.Model:
+def _compile_classifier(model: keras.Model, learning_rate: float,
+                        jit_compile: bool) -> keras.Model:
     check_positive_number(learning_rate=learning_rate)
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
         loss="binary_crossentropy",
         metrics=["accuracy"],
+        jit_compile=jit_compile,
     )
     return model
 
@@ -30,6 +34,7 @@ def _compile_classifier(model: keras.Model, learning_rate: float) -> keras.Model
 def recurrent_classifier(
     kind: str, *, num_words: int = 10_000, embedding_dim: int = 32, units: int = 32,
     maxlen: int | None = None, learning_rate: float = 1e-3, name: str | None = None,
+    jit_compile: bool = False,
 ) -> keras.Model:
     """Embedding(num_words, 32) -> SimpleRNN/LSTM/GRU(32) -> Dense(1, sigmoid), RMSprop.
 
@@ -49,12 +54,13 @@ def recurrent_classifier(
         ],
         name=name or kind.lower(),
     )
-    return _compile_classifier(model, learning_rate)
+    return _compile_classifier(model, learning_rate, jit_compile)
 
 
 def bag_of_words_classifier(
     *, num_words: int = 10_000, embedding_dim: int = 32, maxlen: int | None = None,
     learning_rate: float = 1e-3, trainable: bool = True, weights=None, name: str = "bag_of_words",
+    jit_compile: bool = False,
 ) -> keras.Model:
     """Embedding -> average over positions -> Dense: blind to word order by construction.
 
@@ -69,12 +75,14 @@ def bag_of_words_classifier(
     )
     if weights is not None:
         embedding.set_weights([weights])
-    return _compile_classifier(model, learning_rate)
+    return _compile_classifier(model, learning_rate, jit_compile)
 
 
-def _compile_regressor(model: keras.Model, learning_rate: float) -> keras.Model:
+def _compile_regressor(model: keras.Model, learning_rate: float,
+                       jit_compile: bool) -> keras.Model:
     check_positive_number(learning_rate=learning_rate)
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate), loss="mae")
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate), loss="mae",
+                  jit_compile=jit_compile)
     return model
 
 
@@ -87,6 +95,7 @@ def _check_rates(**rates: float) -> None:
 def recurrent_regressor(
     features: int, *, kind: str = "GRU", units: int = 32, dropout: float = 0.0,
     recurrent_dropout: float = 0.0, learning_rate: float = 1e-3, name: str | None = None,
+    jit_compile: bool = False,
 ) -> keras.Model:
     """One recurrent layer -> Dense(1) on weather windows of any length: chapter 7's GRU and,
     with ``dropout``/``recurrent_dropout`` (Gal's variational dropout on the inputs and on the
@@ -101,10 +110,11 @@ def recurrent_regressor(
         [keras.Input(shape=(None, features)), recurrent, layers.Dense(1)],
         name=name or kind.lower(),
     )
-    return _compile_regressor(model, learning_rate)
+    return _compile_regressor(model, learning_rate, jit_compile)
 
 
-def conv_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model:
+def conv_regressor(features: int, *, learning_rate: float = 1e-3,
+                   jit_compile: bool = False) -> keras.Model:
     """The lecture's weather convnet: three Conv1D(32, 5, relu) with MaxPooling1D(3) between
     them, then GlobalMaxPooling1D -> Dense(1). The global pooling keeps the strongest response
     of each filter wherever it occurred in the window, which is why the model ignores order."""
@@ -122,7 +132,7 @@ def conv_regressor(features: int, *, learning_rate: float = 1e-3) -> keras.Model
         ],
         name="conv1d",
     )
-    return _compile_regressor(model, learning_rate)
+    return _compile_regressor(model, learning_rate, jit_compile)
 
 
 

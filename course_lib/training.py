@@ -141,12 +141,29 @@ def op_determinism_wanted(environ: Mapping[str, str] | None = None) -> bool:
     return value == "1"
 
 
-def reproducible(seed: int) -> None:
+def reproducible(seed: int, *, jit_compile: bool = False) -> None:
     """Seed Python, NumPy and the backend, and make TensorFlow's kernels deterministic (unless
     ``COURSE_LIB_DETERMINISTIC=0``): the same seed then gives the same figures on this machine.
-    A chapter calls it once, before it builds anything."""
+    A chapter calls it once, before it builds anything.
+
+    ``jit_compile``: whether the chapter compiles its models' steps with XLA
+    (``model.compile(..., jit_compile=True)``). On a machine without a GPU, op determinism then
+    stays off, for two reasons: Keras compiles no step with XLA while it is on (its
+    ``model_supports_jit``), and an XLA step on a CPU repeats to the bit without it (the
+    course's models, measured: ``tests/test_environment.py`` and ``docs/maintaining.md``). On a
+    GPU, where XLA's steps need not repeat, it stays on, and Keras runs the steps without XLA.
+    """
     keras.utils.set_random_seed(seed)
-    _deterministic_ops()
+    if not (jit_compile and not _has_gpu()):
+        _deterministic_ops()
+
+
+def _has_gpu() -> bool:
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 def limit_steps(limit: int) -> None:
@@ -233,7 +250,7 @@ def train(
         raise ValueError(
             f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}"
         )
-    reproducible(seed)
+    reproducible(seed, jit_compile=bool(model.jit_compile))  # an XLA model's chapter
     timer = EpochTimer()
     history = model.fit(
         x, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,

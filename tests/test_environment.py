@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata as metadata
 import json
+import os
 import platform
 import re
 import subprocess
@@ -251,3 +252,59 @@ def test_training_enables_op_determinism_only_when_wanted(monkeypatch, value, ca
     monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", value)
     training._deterministic_ops()
     assert len(made) == calls
+
+
+@pytest.mark.parametrize("jit_compile, gpus, calls", [
+    (False, [], 1),  # graph steps: deterministic kernels
+    (True, [], 0),  # XLA on a CPU: Keras compiles nothing with XLA while determinism is on
+    (True, ["GPU:0"], 1),  # XLA on a GPU need not repeat: determinism stays, XLA goes
+])
+def test_a_chapter_compiled_with_xla_leaves_op_determinism_off_on_a_cpu_only(
+        monkeypatch, jit_compile, gpus, calls):
+    tf = pytest.importorskip("tensorflow")
+    monkeypatch.setattr(training.keras.backend, "backend", lambda: "tensorflow")
+    made = []
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: made.append(1))
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus)
+    monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", "1")
+    training.reproducible(0, jit_compile=jit_compile)
+    assert len(made) == calls
+
+
+XLA_REPEATS = """
+import hashlib, sys
+import numpy as np
+from course_lib.models import recurrent_classifier, recurrent_regressor
+from course_lib.training import reproducible
+from tensorflow.python.framework.config import is_op_determinism_enabled
+
+reproducible(0, jit_compile=True)
+assert not is_op_determinism_enabled()
+rng = np.random.default_rng(0)
+fits = [
+    (recurrent_regressor(3, dropout=0.2, recurrent_dropout=0.2, jit_compile=True),
+     rng.normal(size=(256, 40, 3)).astype("float32"), rng.normal(size=256).astype("float32")),
+    (recurrent_classifier("LSTM", num_words=500, embedding_dim=8, units=8, jit_compile=True),
+     rng.integers(1, 500, size=(256, 40)), rng.integers(0, 2, size=256).astype("float32")),
+]
+digest = hashlib.sha1()
+for model, x, y in fits:
+    assert model.jit_compile
+    model.fit(x, y, epochs=2, batch_size=64, validation_split=0.25, verbose=0)
+    for weights in model.get_weights():
+        digest.update(np.asarray(weights).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_xla_steps_on_a_cpu_repeat_to_the_bit_without_op_determinism():
+    """Why ``reproducible(seed, jit_compile=True)`` may leave op determinism off: two fresh
+    processes train a GRU with dropout and an LSTM over an embedding (whose gradient, run op
+    by op, is what op determinism makes repeatable) with XLA, and end with the same weights."""
+    pytest.importorskip("tensorflow")
+    environment = {**os.environ, "COURSE_LIB_DETERMINISTIC": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+                   "CUDA_VISIBLE_DEVICES": ""}
+    digests = [subprocess.run([sys.executable, "-c", XLA_REPEATS], cwd=ROOT, env=environment,
+                              capture_output=True, text=True, check=True).stdout
+               for _ in range(2)]
+    assert digests[0] == digests[1] and len(digests[0].strip()) == 40

@@ -305,3 +305,21 @@ def test_a_run_needs_the_timer_its_fit_used():
     with pytest.raises(ValueError, match="`timer` must be the EpochTimer passed to the `fit`.*"
                                          "Received: a timer of 0 epochs for a history of 2"):
         TrainingRun.from_fit("x", history, EpochTimer())
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_every_builder_compiles_as_the_chapter_asks(monkeypatch, jit_compile):
+    """A model a later chapter rebuilds trains as the chapter that wrote it: with XLA when
+    that chapter's ``jit_compile`` says so (Keras itself may still decline, see
+    ``training.reproducible``)."""
+    from course_lib.models import conv_regressor, recurrent_regressor
+
+    asked = []
+    compile_ = keras.Model.compile
+    monkeypatch.setattr(keras.Model, "compile", lambda model, **kwargs: (
+        asked.append(kwargs.get("jit_compile")), compile_(model, **kwargs))[1])
+    recurrent_classifier("GRU", num_words=50, jit_compile=jit_compile)
+    bag_of_words_classifier(num_words=50, jit_compile=jit_compile)
+    recurrent_regressor(3, jit_compile=jit_compile)
+    conv_regressor(3, jit_compile=jit_compile)
+    assert asked == [jit_compile] * 4
