@@ -11,8 +11,9 @@ included.
 The projection of one ``fit`` is its epochs × (its training steps × the median time of a
 training step + its validation steps × the median time of a validation step), the medians taken
 after the first epoch, plus what the first epoch took beyond as many batches at those step
-times (setup and graph tracing) once, and what a later timed epoch took besides its batches
-once per epoch. A capped epoch keeps reading the same iterator, so an epoch's re-shuffling of
+times (setup and graph tracing) once, with what one step on each partial last batch of a fit on
+arrays costs beyond a steady step (a new shape is traced, and with XLA compiled, again), and
+what a later timed epoch took besides its batches once per epoch. A capped epoch keeps reading the same iterator, so an epoch's re-shuffling of
 the arrays is not timed. A chapter's projection adds what it spent
 outside ``fit`` in this execution (loading data, probes, side-by-side timings), which does not
 depend on the number of steps. Each chapter's peak memory comes from the same execution, at
@@ -138,7 +139,7 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
             validation_data=kwargs.get("validation_data"), steps_per_epoch=steps_per_epoch,
             validation_steps=validation_steps,
             validation_batch_size=kwargs.get("validation_batch_size"))
-        asked = epochs
+        asked, rests = epochs, partial_batches(x, **kwargs)
         if limit is not None:
             steps_per_epoch = min(train, limit)
             if val and kwargs.get("validation_data") is not None:
@@ -155,12 +156,52 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
         seconds = time.perf_counter() - started
         record = Fit(model.name, int(asked), train, val, BatchTimer.steady(timer.train),
                      BatchTimer.steady(timer.val), seconds, *timer.overheads(seconds))
+        if limit is not None:
+            record.first_epoch_overhead += _last_batches_overhead(model, x, y, record, rests)
         fits = json.loads(path.read_text())
         path.write_text(json.dumps(fits + [record.__dict__], indent=1))
         return history
 
     measured_fit.uncapped = fit
     keras.Model.fit = measured_fit
+
+
+def partial_batches(x, *, batch_size=None, validation_split=0.0, validation_data=None,
+                    validation_batch_size=None, **_) -> tuple[int, int]:
+    """The sizes of the last, partial training and validation batches of a ``fit`` on
+    arrays (0: none, or data that is not arrays)."""
+    length = _length(x)
+    if length is None:
+        return 0, 0
+    if validation_data is not None:
+        validation_split = 0.0
+    size = batch_size or 32
+    kept = length if not validation_split else math.floor(length * (1 - validation_split))
+    if validation_split:
+        held_out = length - kept
+    elif isinstance(validation_data, tuple):
+        held_out = _length(validation_data[0]) or 0
+    else:
+        held_out = 0
+    return kept % size, held_out % (validation_batch_size or size)
+
+
+def _last_batches_overhead(model, x, y, record: Fit, rests: tuple[int, int]) -> float:
+    """What the partial last batches of a full fit on arrays add once: a step on a new batch
+    shape traces the graph again (and with XLA compiles it again). A capped fit never reaches
+    them, so one step of each shape is timed here, beyond a steady step."""
+    train_rest, val_rest = rests
+    if y is None or not hasattr(y, "shape"):
+        return 0.0
+    extra = 0.0
+    for rest, step, typical in ((train_rest, model.train_on_batch, record.train_step_seconds),
+                                (val_rest if record.val_steps else 0, model.test_on_batch,
+                                 record.val_step_seconds)):
+        if rest:
+            started = time.perf_counter()
+            step(x[:rest], y[:rest])
+            extra += max(time.perf_counter() - started - typical, 0.0)
+    return extra
 
 
 @dataclass

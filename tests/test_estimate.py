@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.estimate import ChapterEstimate, Estimate, Fit, measure_fits, planned_steps
+from course_lib.estimate import (ChapterEstimate, Estimate, Fit, measure_fits, partial_batches,
+                                 planned_steps)
 
 
 def test_steps_are_counted_as_keras_counts_them():
@@ -55,6 +56,43 @@ def test_a_measured_fit_keeps_its_epochs_caps_its_steps_and_records_them(tmp_pat
     (fit,) = json.loads((tmp_path / "04_x.json").read_text())
     assert (fit["model"], fit["epochs"], fit["train_steps"], fit["val_steps"]) == ("tiny", 3, 10, 10)
     assert fit["train_step_seconds"] > 0 and fit["val_step_seconds"] > 0
+
+
+@pytest.mark.parametrize("kwargs, rests", [
+    (dict(batch_size=128, validation_split=0.2), (32, 8)),  # 20,000 + 5,000 of 25,000
+    (dict(batch_size=100, validation_split=0.2), (0, 0)),
+    (dict(validation_data=(np.zeros((70, 1)), np.zeros(70))), (8, 6)),  # batches of 32
+    (dict(batch_size=64, validation_data=(np.zeros((70, 1)), np.zeros(70)),
+          validation_batch_size=50), (8, 20)),
+])
+def test_the_partial_last_batches_of_a_fit_on_arrays_are_found(kwargs, rests):
+    x = np.zeros((25_000 if "validation_split" in kwargs else 200, 1))
+    assert partial_batches(x, **kwargs) == rests
+
+
+def test_a_dataset_has_no_partial_batches_to_time():
+    import tensorflow as tf
+
+    assert partial_batches(tf.data.Dataset.range(10).batch(3)) == (0, 0)
+
+
+def test_a_capped_fit_times_its_partial_last_batches_once(tmp_path, monkeypatch):
+    """A full fit on 100 arrays in batches of 32 ends each epoch on a batch of 4, a shape the
+    capped epochs never see: its tracing is added to the first epoch's overhead."""
+    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
+    measure_fits(1, tmp_path, "04_x")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
+    model.compile(optimizer="rmsprop", loss="mae")
+    steps = []
+    for name in ("train_on_batch", "test_on_batch"):
+        step = getattr(model, name)
+        monkeypatch.setattr(model, name, lambda x, y, step=step, name=name: (
+            steps.append((name, len(x))), step(x, y))[1])
+    x, y = np.zeros((125, 4), "float32"), np.zeros((125, 1), "float32")
+    model.fit(x, y, epochs=3, batch_size=32, validation_split=0.2, verbose=0)
+    assert steps == [("train_on_batch", 4), ("test_on_batch", 25)]
+    (fit,) = json.loads((tmp_path / "04_x.json").read_text())
+    assert fit["first_epoch_overhead"] > 0
 
 
 def test_the_projection_scales_the_timed_steps_and_adds_the_rest_once():
