@@ -1,28 +1,27 @@
-"""Benchmark: the full profile's training time with the lecture's input pipeline and with the
-course's, measured in one run on this machine.
+"""Benchmark: the full profile's training time as the lecture ran it and as the course runs
+it, measured in one run on this machine.
 
-    python scripts/bench_pipeline.py            # or: make bench (about 3 minutes on 2 cores)
-    python scripts/bench_pipeline.py --xla      # what XLA would change (under a minute)
+    python scripts/bench_pipeline.py            # or: make bench (about 4 minutes on 2 cores)
+    python scripts/bench_pipeline.py --xla      # XLA against graph steps, model by model
 
-*Before* feeds ``fit`` as the lecture does: its generator (``ForecastSplits.batches``) wrapped
-by ``course_lib.windows.dataset``, validation 128 windows at a time for ``validation_steps``
-batches. *After* is what the chapters use: ``ForecastSplits.dataset``, the same windows gathered
-by TensorFlow in the input pipeline, validation 1,024 at a time. For every weather model the
-full profile trains (book/profiles.yml), on a random array of Jena's size, both pipelines take
-turns (before, after, before, after) on a fresh copy of the model, and every batch is timed by
-a callback, as ``course-lib estimate`` times them: the median of the later epochs, the lower of
-the two turns. The review models, whose pipeline did not change, are timed once with
-``train_on_batch``/``test_on_batch`` and count the same on both sides. The projection is
-``epochs x (training steps x training step + validation steps x validation step)`` per fit:
-chapter 3's three small fits and each chapter's work outside ``fit`` are left out (under two
-minutes in ``course-lib estimate``).
+*Before* is the lecture's way: its generator (``ForecastSplits.batches``) wrapped by
+``course_lib.windows.dataset``, validation 128 windows at a time for ``validation_steps``
+batches, and graph steps under TensorFlow's op determinism (``reproducible(seed)``). *After* is
+what the full profile does: ``ForecastSplits.dataset``, the same windows gathered by TensorFlow
+in the input pipeline, validation 1,024 at a time, and each step compiled with XLA in the
+chapters whose full profile sets ``jit_compile`` (book/profiles.yml; op determinism then off,
+as ``reproducible(seed, jit_compile=True)`` leaves it on a CPU). For every fit the full profile
+trains, on a random array of Jena's size or random reviews of 500 words, both sides take turns
+(before, after, before, after) on a fresh copy of the model, and every batch is timed: weather
+fits by a callback in ``fit``, as ``course-lib estimate`` times them (the median of the later
+epochs, the lower of the two turns); review fits, whose input pipeline did not change, by
+``train_on_batch``/``test_on_batch`` (the fastest of five). The projection is ``epochs x
+(training steps x training step + validation steps x validation step)`` per fit: chapter 3's
+three small fits and each chapter's work outside ``fit`` are left out (under two minutes in
+``course-lib estimate``).
 
-``--xla`` measures what XLA-compiled steps (``jit_compile=True``) would change. The course
-trains with TensorFlow's op determinism on (``course_lib.training.reproducible``), and Keras
-then compiles no step with XLA, whatever ``jit_compile`` says (its ``model_supports_jit``); this
-mode turns determinism off to see what XLA would buy. Each weather model is built twice, with
-and without ``jit_compile``; a training step on 128 windows and a validation step on 1,024, of
-Jena's shape, the two variants taking turns, the fastest of five turns kept.
+``--xla`` compares, for one model of each kind, a graph step and an XLA step on the same batch
+(determinism off for both), and the loss both give for the same weights on 1,024 windows.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from keras import layers  # noqa: E402
 
 from course_lib.models import bag_of_words_classifier, conv_regressor, recurrent_classifier  # noqa: E402
 from course_lib.models import recurrent_regressor  # noqa: E402
+from course_lib.runner import load_profiles  # noqa: E402
 from course_lib.training import BatchTimer, reproducible  # noqa: E402
 from course_lib.windows import ForecastSplits, dataset  # noqa: E402
 
@@ -53,7 +53,9 @@ TIMED_TRAIN, TIMED_VAL = 10, 48
 EPOCHS, TURNS = 3, 2  # per timed fit (the first traces the graphs), turns per pipeline
 REVIEW_STEPS = (157, 40)  # 25,000 reviews, validation_split=0.2, batches of 128
 XLA_TURNS = 5
-XLA_MODELS = ["dense", "GRU", "GRU + dropout", "stacked GRU", "bidirectional GRU", "Conv1D"]
+XLA_MODELS = ["dense", "GRU", "GRU + dropout", "stacked GRU", "bidirectional GRU", "Conv1D",
+              "Conv1D + GRU"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def gru_stack():
@@ -120,10 +122,33 @@ def _review(name, *hidden, embedding_dim=32):
     return model
 
 
-def time_pipeline(build, splits, after: bool) -> tuple[float, float]:
-    """Median seconds of a training batch and of 128 validation windows, one pipeline."""
-    reproducible(0)
+def jit_chapters() -> set[str]:
+    """The chapters (``"07"``) whose full profile compiles the steps with XLA."""
+    full = load_profiles(__import__("pathlib").Path(ROOT))["full"]
+    return {chapter[:2] for chapter, values in full.items() if values.get("jit_compile")}
+
+
+def _side(build, after: bool, jit: bool) -> keras.Model:
+    """A fresh model, compiled and seeded as that side runs it: before, graph steps under op
+    determinism; after, XLA steps (op determinism off) where the chapter asks for them."""
+    from tensorflow.python.framework import config  # the only way to switch determinism back
+
+    xla = after and jit
+    if xla:
+        config.disable_op_determinism()
+    reproducible(0, jit_compile=xla)
     model = build()
+    review = model.loss == "binary_crossentropy"
+    model.compile(optimizer="rmsprop", loss=model.loss, metrics=["accuracy"] if review else None,
+                  jit_compile=xla)
+    if model.jit_compile != xla:
+        raise RuntimeError(f"{model.name}: Keras compiled with jit_compile={model.jit_compile}")
+    return model
+
+
+def time_pipeline(build, splits, after: bool, jit: bool) -> tuple[float, float]:
+    """Median seconds of a training batch and of 128 validation windows, one side."""
+    model = _side(build, after, jit)
     shape = dict(lookback=splits.lookback, step=splits.step, features=splits.features)
     if after:
         arguments = dict(x=splits.dataset("train"), validation_data=splits.dataset("val").take(
@@ -139,64 +164,61 @@ def time_pipeline(build, splits, after: bool) -> tuple[float, float]:
     return timer.steady(timer.train), timer.steady(timer.val) * 128 / windows_per_batch
 
 
-def time_review(build) -> tuple[float, float]:
-    reproducible(0)
-    model = build()
+def time_review(build, after: bool, jit: bool) -> tuple[float, float]:
+    """Fastest seconds of a training step and of a validation step on 128 reviews, one side."""
+    model = _side(build, after, jit)
     x = np.random.default_rng(0).integers(1, 10_000, size=(128, 500)).astype("int32")
     y = np.zeros((128, 1), "float32")
     model.train_on_batch(x, y), model.test_on_batch(x, y)
     train, val = [], []
     for _ in range(5):
-        started = time.perf_counter()
-        model.train_on_batch(x, y)
-        train.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        model.test_on_batch(x, y)
-        val.append(time.perf_counter() - started)
-    return statistics.median(train), statistics.median(val)
+        train.append(_duration(lambda: model.train_on_batch(x, y)))
+        val.append(_duration(lambda: model.test_on_batch(x, y)))
+    return min(train), min(val)
 
 
 def main() -> None:
     data = np.random.default_rng(0).normal(size=(ROWS, FEATURES)).astype(np.float32)
     splits = {(lookback, step): ForecastSplits(data, lookback=lookback, step=step, **WEATHER)
               for lookback, step in {fit[3] for fit in WEATHER_FITS}}
-    print("| chapter | model | epochs | train + val steps | training step ms (before, after) "
-          "| 128 val. windows ms (before, after) | projected min (before, after) |")
-    print("|---|---|---:|---|---|---|---|")
+    jit = jit_chapters()
+    print("| chapter | model | epochs | train + val steps (before) | XLA after | training step "
+          "ms (before, after) | 128 val. windows ms (before, after) | projected min (before, "
+          "after) |")
+    print("|---|---|---:|---|---|---|---|---|")
+    fits = [(chapter, name, epochs, build, splits[windows]) for chapter, name, epochs, windows,
+            build in WEATHER_FITS] + [(chapter, name, 10, build, None)
+                                      for chapter, name, build in REVIEW_FITS]
     totals = {"before": 0.0, "after": 0.0}
     validation = {"before": 0.0, "after": 0.0}
-    for chapter, name, epochs, windows, build in WEATHER_FITS:
+    weather = {"before": 0.0, "after": 0.0}
+    for chapter, name, epochs, build, windows in fits:
         timed = {"before": [], "after": []}
         for _ in range(TURNS):
             for side in timed:
-                timed[side].append(time_pipeline(build, splits[windows], side == "after"))
-        val_steps = splits[windows].steps("val")
+                after = side == "after"
+                timed[side].append(
+                    time_pipeline(build, windows, after, chapter in jit) if windows is not None
+                    else time_review(build, after, chapter in jit))
+        steps = (TRAIN_STEPS, windows.steps("val")) if windows is not None else REVIEW_STEPS
         cells = []
         for side, turns in timed.items():
-            train = min(t for t, _ in turns)
-            val = min(v for _, v in turns)
-            validation[side] += epochs * val_steps * val
-            totals[side] += epochs * (TRAIN_STEPS * train + val_steps * val)
-            cells.append((train, val, epochs * (TRAIN_STEPS * train + val_steps * val) / 60))
+            train, val = min(t for t, _ in turns), min(v for _, v in turns)
+            minutes = epochs * (steps[0] * train + steps[1] * val) / 60
+            totals[side] += minutes
+            if windows is not None:
+                weather[side] += minutes
+                validation[side] += epochs * steps[1] * val / 60
+            cells.append((train, val, minutes))
         (tb, vb, pb), (ta, va, pa) = cells
-        print(f"| {chapter} | {name} | {epochs} | {TRAIN_STEPS} + {val_steps} | "
-              f"{tb * 1e3:.1f}, {ta * 1e3:.1f} | {vb * 1e3:.2f}, {va * 1e3:.2f} | "
-              f"{pb:.1f}, {pa:.1f} |", flush=True)
-    reviews = 0.0
-    for chapter, name, build in REVIEW_FITS:
-        train, val = time_review(build)
-        minutes = 10 * (REVIEW_STEPS[0] * train + REVIEW_STEPS[1] * val) / 60
-        reviews += minutes * 60
-        print(f"| {chapter} | {name} (reviews, unchanged) | 10 | {REVIEW_STEPS[0]} + "
-              f"{REVIEW_STEPS[1]} | {train * 1e3:.1f}, same | {val * 1e3:.2f}, same (128 "
-              f"reviews) | {minutes:.1f}, same |", flush=True)
-    before, after = totals["before"] + reviews, totals["after"] + reviews
-    print(f"\nweather validation passes: {validation['before'] / 60:.1f} -> "
-          f"{validation['after'] / 60:.1f} min, {validation['before'] / validation['after']:.2f}x")
-    print(f"weather fits: {totals['before'] / 60:.1f} -> {totals['after'] / 60:.1f} min, "
-          f"{totals['before'] / totals['after']:.2f}x")
-    print(f"full profile's fits (reviews included): {before / 60:.1f} -> {after / 60:.1f} min, "
-          f"{before / after:.2f}x")
+        label = name if windows is not None else f"{name} (reviews)"
+        print(f"| {chapter} | {label} | {epochs} | {steps[0]} + {steps[1]} | "
+              f"{'yes' if chapter in jit else 'no'} | {tb * 1e3:.1f}, {ta * 1e3:.1f} | "
+              f"{vb * 1e3:.2f}, {va * 1e3:.2f} | {pb:.1f}, {pa:.1f} |", flush=True)
+    for label, pair in (("weather validation passes", validation), ("weather fits", weather),
+                        ("full profile's fits (reviews included)", totals)):
+        print(f"{label}: {pair['before']:.1f} -> {pair['after']:.1f} min, "
+              f"{pair['before'] / pair['after']:.2f}x")
 
 
 def _duration(step) -> float:
@@ -213,25 +235,38 @@ def xla() -> None:
     if is_op_determinism_enabled():  # what Keras asks before it compiles with XLA
         raise RuntimeError("Op determinism is on: Keras would compile nothing with XLA.")
     windows = np.random.default_rng(0).normal(size=(1024, 240, FEATURES)).astype("float32")
-    x_val, y_val = tf.constant(windows), tf.constant(windows[:, -1, 1])
-    x, y = x_val[:128], y_val[:128]
-    builders = {name: build for _, name, _, _, build in WEATHER_FITS if name in XLA_MODELS}
-    print("| model | training step ms (graph, XLA) | 1,024 validation windows ms (graph, XLA) |")
-    print("|---|---|---|")
-    for name, build in builders.items():
+    reviews = np.random.default_rng(0).integers(1, 10_000, size=(1024, 500)).astype("int32")
+    data = {False: (tf.constant(windows), tf.constant(windows[:, -1, 1])),
+            True: (tf.constant(reviews), tf.constant((reviews[:, 0] % 2).astype("float32")))}
+    weather = {name: build for _, name, _, _, build in WEATHER_FITS if name in XLA_MODELS}
+    builders = [(name, build, False) for name, build in weather.items()]
+    builders += [(f"{name} (reviews)", build, True) for chapter, name, build in REVIEW_FITS
+                 if chapter != "10"]
+    print("| model | training step ms (graph, XLA) | 1,024 validation windows ms (graph, XLA) "
+          "| loss of the same weights, relative difference |")
+    print("|---|---|---|---|")
+    for name, build, review in builders:
+        x_val, y_val = data[review]
+        x, y = x_val[:128], y_val[:128]
         models = {}
         for jit in (False, True):
             model = build()
-            model.compile(optimizer="rmsprop", loss="mae", jit_compile=jit)
-            model.train_on_batch(x, y), model.test_on_batch(x_val, y_val)  # trace, compile
+            model.compile(optimizer="rmsprop", loss=model.loss, jit_compile=jit,
+                          metrics=["accuracy"] if review else None)
             models[jit] = model
+        models[True].set_weights(models[False].get_weights())
+        losses = [float(np.atleast_1d(model.test_on_batch(x_val, y_val))[0])
+                  for model in models.values()]  # also compiles the evaluation
+        for model in models.values():
+            model.train_on_batch(x, y)  # traces or compiles the training step
         train, val = {jit: [] for jit in models}, {jit: [] for jit in models}
         for _ in range(XLA_TURNS):
             for jit, model in models.items():
                 train[jit].append(_duration(lambda: model.train_on_batch(x, y)))
                 val[jit].append(_duration(lambda: model.test_on_batch(x_val, y_val)))
         print(f"| {name} | {min(train[False]) * 1e3:.1f}, {min(train[True]) * 1e3:.1f} | "
-              f"{min(val[False]) * 1e3:.1f}, {min(val[True]) * 1e3:.1f} |", flush=True)
+              f"{min(val[False]) * 1e3:.1f}, {min(val[True]) * 1e3:.1f} | "
+              f"{abs(losses[1] - losses[0]) / abs(losses[0]):.0e} |", flush=True)
 
 
 if __name__ == "__main__":
