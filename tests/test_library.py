@@ -307,6 +307,7 @@ def test_a_run_needs_the_timer_its_fit_used():
         TrainingRun.from_fit("x", history, EpochTimer())
 
 
+@pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile=True`")
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_every_builder_compiles_as_the_chapter_asks(monkeypatch, jit_compile):
     """A model a later chapter rebuilds trains as the chapter that wrote it: with XLA when
