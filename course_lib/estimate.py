@@ -11,13 +11,13 @@ included.
 The projection of one ``fit`` is its epochs × (its training steps × the median time of a
 training step + its validation steps × the median time of a validation step), the medians taken
 after the first epoch, plus what the first epoch took beyond as many batches at those step
-times (setup and graph tracing) once, with what one step on each partial last batch of a fit on
-arrays costs beyond a steady step (a new shape is traced, and with XLA compiled, again), and
-what a later timed epoch took besides its batches once per epoch. A capped epoch keeps reading the same iterator, so an epoch's re-shuffling of
-the arrays is not timed. A chapter's projection adds what it spent
-outside ``fit`` in this execution (loading data, probes, side-by-side timings), which does not
-depend on the number of steps. Each chapter's peak memory comes from the same execution, at
-the full shapes.
+times (setup and graph tracing) once, with what one step on each partial last batch of a fit
+on arrays costs beyond a steady step when XLA compiles that shape anew, and what a later timed
+epoch took besides its batches once per epoch. A capped epoch keeps reading the same
+iterator, so an epoch's re-shuffling of the arrays is not timed. A chapter's projection adds
+what it spent outside ``fit`` in this execution (loading data, probes, side-by-side
+timings), which does not depend on the number of steps. Each chapter's peak memory comes from
+the same execution, at the full shapes.
 
 ``--uncapped`` runs every ``fit`` in full instead (into ``_build/runs/estimate-uncapped``), and
 compares the time each took with the projection of the last capped estimate: that is how the
@@ -187,11 +187,11 @@ def partial_batches(x, *, batch_size=None, validation_split=0.0, validation_data
 
 
 def _last_batches_overhead(model, x, y, record: Fit, rests: tuple[int, int]) -> float:
-    """What the partial last batches of a full fit on arrays add once: a step on a new batch
-    shape traces the graph again (and with XLA compiles it again). A capped fit never reaches
-    them, so one step of each shape is timed here, beyond a steady step."""
+    """What the partial last batches of a full fit on arrays add once with XLA, which compiles
+    each batch shape anew (a graph step takes a new batch size without retracing). A capped fit
+    never reaches them, so one step of each shape is timed here, beyond a steady step."""
     train_rest, val_rest = rests
-    if y is None or not hasattr(y, "shape"):
+    if not getattr(model, "jit_compile", False) or y is None or not hasattr(y, "shape"):
         return 0.0
     extra = 0.0
     for rest, step, typical in ((train_rest, model.train_on_batch, record.train_step_seconds),

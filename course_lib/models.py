@@ -149,9 +149,9 @@ def _without_names(config):
 
 def architecture(model: keras.Model) -> list:
     """What makes two models the same model: each layer's class, configuration and parameter
-    count, then the optimizer and the loss. A chapter writes its model in Keras on the page
-    and compares it with the builder later chapters reuse: ``architecture(a) ==
-    architecture(b)``."""
+    count, then the optimizer, the loss and whether its steps are compiled with XLA (what Keras
+    made of ``jit_compile``). A chapter writes its model in Keras on the page and compares it
+    with the builder later chapters reuse: ``architecture(a) == architecture(b)``."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"`model` must be a Keras model. Received: model={model!r}")
     rows = [("input", tuple(tensor.shape), tensor.dtype) for tensor in model.inputs]
@@ -159,5 +159,6 @@ def architecture(model: keras.Model) -> list:
              for layer in model.layers]
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        rows.append(("optimizer", _without_names(optimizer.get_config()), getattr(model, "loss", None)))
+        rows.append(("optimizer", _without_names(optimizer.get_config()), getattr(model, "loss", None),
+                     bool(model.jit_compile)))
     return rows

@@ -151,11 +151,25 @@ def reproducible(seed: int, *, jit_compile: bool = False) -> None:
     stays off, for two reasons: Keras compiles no step with XLA while it is on (its
     ``model_supports_jit``), and an XLA step on a CPU repeats to the bit without it (the
     course's models, measured: ``tests/test_environment.py`` and ``docs/maintaining.md``). On a
-    GPU, where XLA's steps need not repeat, it stays on, and Keras runs the steps without XLA.
+    GPU, where XLA's steps need not repeat, it stays on, and Keras runs the steps without XLA
+    (as it does anyway for a GRU or LSTM that cuDNN can run).
     """
     keras.utils.set_random_seed(seed)
-    if not (jit_compile and not _has_gpu()):
+    if jit_compile and not _has_gpu():
+        _no_op_determinism()
+    else:
         _deterministic_ops()
+
+
+def _no_op_determinism() -> None:
+    """Turn op determinism off where an earlier call in this kernel turned it on (a reader who
+    runs a chapter again with ``jit_compile`` switched on): Keras would silently keep XLA off."""
+    if keras.backend.backend() != "tensorflow":
+        return
+    from tensorflow.python.framework import config  # TensorFlow has no public switch back
+
+    if config.is_op_determinism_enabled():
+        config.disable_op_determinism()
 
 
 def _has_gpu() -> bool:

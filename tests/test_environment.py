@@ -271,6 +271,44 @@ def test_a_chapter_compiled_with_xla_leaves_op_determinism_off_on_a_cpu_only(
     assert len(made) == calls
 
 
+@pytest.mark.parametrize("enabled, disabled", [(True, 1), (False, 0)])
+def test_xla_turns_op_determinism_off_again_when_an_earlier_run_turned_it_on(
+        monkeypatch, enabled, disabled):
+    """A reader who runs a chapter again in one kernel, ``jit_compile`` now on: without this,
+    Keras would keep every step off XLA, with only a warning."""
+    pytest.importorskip("tensorflow")
+    from tensorflow.python.framework import config
+
+    monkeypatch.setattr(training.keras.backend, "backend", lambda: "tensorflow")
+    monkeypatch.setattr(training, "_has_gpu", lambda: False)
+    monkeypatch.setattr(config, "is_op_determinism_enabled", lambda: enabled)
+    made = []
+    monkeypatch.setattr(config, "disable_op_determinism", lambda: made.append(1))
+    training.reproducible(0, jit_compile=True)
+    assert len(made) == disabled
+
+
+def test_training_an_xla_model_keeps_op_determinism_off(monkeypatch):
+    """``train`` seeds again before its ``fit``; for a model compiled with XLA it must not turn
+    op determinism back on."""
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mae")
+    model._jit_compile = True  # what Keras keeps when it grants jit_compile=True
+    seen = []
+
+    def record(seed, *, jit_compile=False):
+        seen.append(jit_compile)
+        raise KeyboardInterrupt  # stop before fit: only the call matters here
+
+    monkeypatch.setattr(training, "reproducible", record)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(model, np.zeros((4, 2)), np.zeros(4), epochs=1)
+    assert seen == [True]
+
+
 XLA_REPEATS = """
 import hashlib, sys
 import numpy as np

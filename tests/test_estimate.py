@@ -76,23 +76,40 @@ def test_a_dataset_has_no_partial_batches_to_time():
     assert partial_batches(tf.data.Dataset.range(10).batch(3)) == (0, 0)
 
 
-def test_a_capped_fit_times_its_partial_last_batches_once(tmp_path, monkeypatch):
-    """A full fit on 100 arrays in batches of 32 ends each epoch on a batch of 4, a shape the
-    capped epochs never see: its tracing is added to the first epoch's overhead."""
-    monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
-    measure_fits(1, tmp_path, "04_x")
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
-    model.compile(optimizer="rmsprop", loss="mae")
-    steps = []
-    for name in ("train_on_batch", "test_on_batch"):
-        step = getattr(model, name)
-        monkeypatch.setattr(model, name, lambda x, y, step=step, name=name: (
-            steps.append((name, len(x))), step(x, y))[1])
+class _SlowSteps:
+    """A model whose steps take 10 ms, and 50 ms on a batch shape seen for the first time."""
+
+    def __init__(self, jit_compile):
+        self.jit_compile, self.seen, self.steps = jit_compile, set(), []
+
+    def _step(self, kind, x):
+        import time
+
+        self.steps.append((kind, len(x)))
+        time.sleep(0.01 if (kind, len(x)) in self.seen else 0.05)
+        self.seen.add((kind, len(x)))
+
+    def train_on_batch(self, x, y):
+        self._step("train", x)
+
+    def test_on_batch(self, x, y):
+        self._step("test", x)
+
+
+@pytest.mark.parametrize("jit_compile, steps", [
+    (True, [("train", 4), ("test", 25)]), (False, [])])
+def test_an_xla_fit_pays_once_for_compiling_its_partial_last_batches(jit_compile, steps):
+    """With XLA a full fit on 100 + 25 arrays in batches of 32 compiles a batch of 4 and one of
+    25, shapes the capped epochs never see; a graph step takes them without retracing."""
+    from course_lib.estimate import _last_batches_overhead
+
+    model = _SlowSteps(jit_compile)
+    record = Fit("tiny", 3, 4, 1, train_step_seconds=0.01, val_step_seconds=0.01, seconds=1.0)
     x, y = np.zeros((125, 4), "float32"), np.zeros((125, 1), "float32")
-    model.fit(x, y, epochs=3, batch_size=32, validation_split=0.2, verbose=0)
-    assert steps == [("train_on_batch", 4), ("test_on_batch", 25)]
-    (fit,) = json.loads((tmp_path / "04_x.json").read_text())
-    assert fit["first_epoch_overhead"] > 0
+    extra = _last_batches_overhead(model, x, y, record, partial_batches(
+        x, batch_size=32, validation_split=0.2))
+    assert model.steps == steps
+    assert (0.07 <= extra < 0.2) if jit_compile else extra == 0.0
 
 
 def test_the_projection_scales_the_timed_steps_and_adds_the_rest_once():

@@ -243,6 +243,9 @@ def test_architecture_tells_models_apart_by_layers_settings_and_training_setup()
     assert architecture(lstm(optimizer="adam")) != built
     assert architecture(recurrent_classifier("LSTM", maxlen=100)) != built  # the input shape
     assert architecture(recurrent_classifier("GRU")) != built
+    compiled_with_xla = lstm()
+    compiled_with_xla._jit_compile = True  # what Keras keeps when it grants jit_compile=True
+    assert architecture(compiled_with_xla) != built
 
 
 def test_fastest_training_steps_trains_each_model_in_turn_and_refuses_bad_input():

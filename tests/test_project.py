@@ -249,3 +249,60 @@ def test_printed_lines_fit_their_box_on_the_page(path):
             for output in cell.outputs if output.get("output_type") == "stream"
             for line in output["text"].splitlines() if len(line) > OUTPUT_COLUMNS]
     assert not wide, f"printed lines wider than {OUTPUT_COLUMNS} columns: {wide}"
+
+
+BUILDERS = {"recurrent_classifier", "bag_of_words_classifier", "recurrent_regressor",
+            "conv_regressor"}
+
+
+def _calls_without_jit_compile(notebook) -> list[str]:
+    """Every ``reproducible``, ``.compile`` and course_lib builder call in a chapter's code
+    that does not pass the chapter's ``jit_compile``."""
+    import ast
+
+    missing = []
+    for cell in notebook.cells[1:]:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name not in BUILDERS | {"compile", "reproducible"}:
+                continue
+            if name == "compile" and isinstance(func.value, ast.Name) and func.value.id == "re":
+                continue
+            passed = {k.arg: k.value for k in node.keywords}
+            value = passed.get("jit_compile")
+            if not (isinstance(value, ast.Name) and value.id == "jit_compile"):
+                missing.append(ast.get_source_segment(cell.source, node).splitlines()[0])
+    return missing
+
+
+def test_a_chapter_with_xla_steps_compiles_every_model_it_trains_with_them():
+    """A chapter's ``jit_compile`` reaches every model it compiles, builds or rebuilds, and
+    ``reproducible``: one model compiled otherwise would train op by op without op
+    determinism, or turn it back on and keep every later model from XLA. The full profile
+    sets it in every chapter that has it."""
+    from course_lib.runner import declared_parameters, load_profiles
+
+    full = load_profiles(ROOT)["full"]
+    with_switch = []
+    for path in sorted((ROOT / "book").glob("[0-9]*.ipynb")):
+        if "jit_compile" not in declared_parameters(ROOT, path.stem):
+            continue
+        with_switch.append(path.stem)
+        assert _calls_without_jit_compile(nbformat.read(path, as_version=4)) == [], path.stem
+        assert full[path.stem].get("jit_compile") is True, path.stem
+    assert len(with_switch) == 9, with_switch  # chapters 4 to 12
+
+
+def test_the_xla_switch_check_finds_a_model_compiled_without_it():
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("jit_compile: bool = False"),
+        nbformat.v4.new_code_cell("reproducible(seed, jit_compile=jit_compile)\n"
+                                  "model.compile(loss='mae', jit_compile=jit_compile)\n"
+                                  "other = recurrent_regressor(3)\npattern = re.compile('x')"),
+    ])
+    assert _calls_without_jit_compile(notebook) == ["recurrent_regressor(3)"]
