@@ -124,7 +124,7 @@ fetch: $(STAMP)
 
 ## make bench: batches/s and peak memory of the window generator against a loop and Keras, how
 ## long the offline data takes to load, the full profile's training time the lecture's way and the
-## course's (input pipeline and XLA steps; one run, 6 1/2 minutes on 2 cores), and XLA model by model
+## course's (input pipeline and XLA steps; one run, 5 1/2 minutes on 2 cores), and XLA model by model
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_generator.py
 	$(BIN)/python scripts/bench_data.py

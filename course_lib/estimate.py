@@ -139,7 +139,9 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
             validation_data=kwargs.get("validation_data"), steps_per_epoch=steps_per_epoch,
             validation_steps=validation_steps,
             validation_batch_size=kwargs.get("validation_batch_size"))
-        asked, rests = epochs, partial_batches(x, **kwargs)
+        asked = epochs
+        rests = partial_batches(x, steps_per_epoch=steps_per_epoch,
+                                validation_steps=validation_steps, **kwargs)
         if limit is not None:
             steps_per_epoch = min(train, limit)
             if val and kwargs.get("validation_data") is not None:
@@ -167,19 +169,22 @@ def measure_fits(limit: int | None, folder: str | os.PathLike, chapter: str) -> 
 
 
 def partial_batches(x, *, batch_size=None, validation_split=0.0, validation_data=None,
-                    validation_batch_size=None, **_) -> tuple[int, int]:
+                    validation_batch_size=None, steps_per_epoch=None, validation_steps=None,
+                    **_) -> tuple[int, int]:
     """The sizes of the last, partial training and validation batches of a ``fit`` on
-    arrays (0: none, or data that is not arrays)."""
+    arrays (0: none, data that is not arrays, or a fit told to stop after so many steps)."""
     length = _length(x)
-    if length is None:
+    if length is None or steps_per_epoch is not None:
         return 0, 0
     if validation_data is not None:
         validation_split = 0.0
     size = batch_size or 32
     kept = length if not validation_split else math.floor(length * (1 - validation_split))
-    if validation_split:
+    if validation_steps is not None:
+        held_out = 0
+    elif validation_split:
         held_out = length - kept
-    elif isinstance(validation_data, tuple):
+    elif isinstance(validation_data, (tuple, list)):
         held_out = _length(validation_data[0]) or 0
     else:
         held_out = 0
@@ -193,7 +198,7 @@ def _last_batches_overhead(model, x, y, record: Fit, rests: tuple[int, int]) -> 
     train_rest, val_rest = rests
     if not getattr(model, "jit_compile", False) or y is None or not hasattr(y, "shape"):
         return 0.0
-    extra = 0.0
+    weights, extra = model.get_weights(), 0.0  # the chapter goes on with the fitted weights
     for rest, step, typical in ((train_rest, model.train_on_batch, record.train_step_seconds),
                                 (val_rest if record.val_steps else 0, model.test_on_batch,
                                  record.val_step_seconds)):
@@ -201,6 +206,7 @@ def _last_batches_overhead(model, x, y, record: Fit, rests: tuple[int, int]) -> 
             started = time.perf_counter()
             step(x[:rest], y[:rest])
             extra += max(time.perf_counter() - started - typical, 0.0)
+    model.set_weights(weights)
     return extra
 
 

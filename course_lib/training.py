@@ -152,9 +152,11 @@ def reproducible(seed: int, *, jit_compile: bool = False) -> None:
     ``model_supports_jit``), and an XLA step on a CPU repeats to the bit without it (the
     course's models, measured: ``tests/test_environment.py`` and ``docs/maintaining.md``). On a
     GPU, where XLA's steps need not repeat, it stays on, and Keras runs the steps without XLA
-    (as it does anyway for a GRU or LSTM that cuDNN can run).
+    (as it does on a GPU anyway for a GRU or LSTM of cuDNN's default activations, bias and
+    ``unroll``, with or without ``recurrent_dropout``).
     """
     keras.utils.set_random_seed(seed)
+    op_determinism_wanted()  # refuses a mistyped COURSE_LIB_DETERMINISTIC on every path
     if jit_compile and not _has_gpu():
         _no_op_determinism()
     else:

@@ -1,7 +1,7 @@
 """Benchmark: the full profile's training time as the lecture ran it and as the course runs
 it, measured in one run on this machine.
 
-    python scripts/bench_pipeline.py            # or: make bench (6 1/2 minutes on 2 cores)
+    python scripts/bench_pipeline.py            # 5 1/2 minutes on 2 cores (also in make bench)
     python scripts/bench_pipeline.py --xla      # XLA against graph steps, model by model (1 min)
 
 *Before* is the lecture's way: its generator (``ForecastSplits.batches``) wrapped by
@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -123,7 +124,7 @@ def _review(name, *hidden, embedding_dim=32):
 
 def jit_chapters() -> set[str]:
     """The chapters (``"07"``) whose full profile compiles the steps with XLA."""
-    full = load_profiles(__import__("pathlib").Path(ROOT))["full"]
+    full = load_profiles(Path(ROOT))["full"]
     return {chapter[:2] for chapter, values in full.items() if values.get("jit_compile")}
 
 
@@ -136,7 +137,8 @@ def _side(build, after: bool, jit: bool) -> keras.Model:
     reproducible(0, jit_compile=xla)  # turns op determinism off for XLA, on for the rest
     if config.is_op_determinism_enabled() == xla:
         raise RuntimeError("Op determinism must be on for graph steps and off for XLA here: "
-                           "run the benchmark without COURSE_LIB_DETERMINISTIC=0.")
+                           "run the benchmark on a machine without a GPU and without "
+                           "COURSE_LIB_DETERMINISTIC=0.")
     model = build()
     review = model.loss == "binary_crossentropy"
     model.compile(optimizer="rmsprop", loss=model.loss, metrics=["accuracy"] if review else None,
@@ -241,7 +243,7 @@ def xla() -> None:
     weather = {name: build for _, name, _, _, build in WEATHER_FITS if name in XLA_MODELS}
     builders = [(name, build, False) for name, build in weather.items()]
     builders += [(f"{name} (reviews)", build, True) for chapter, name, build in REVIEW_FITS
-                 if name != "LSTM, reversed"]  # chapter 5's LSTM on reversed reviews
+                 if name != "LSTM, reversed"]  # chapter 10's: chapter 5's LSTM again
     print("| model | training step ms (graph, XLA) | 1,024 validation windows ms (graph, XLA) "
           "| loss of the same weights, relative difference |")
     print("|---|---|---|---|")

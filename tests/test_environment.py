@@ -266,9 +266,11 @@ def test_a_chapter_compiled_with_xla_leaves_op_determinism_off_on_a_cpu_only(
     made = []
     monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: made.append(1))
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus)
+    switched_off = []
+    monkeypatch.setattr(training, "_no_op_determinism", lambda: switched_off.append(1))
     monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", "1")
     training.reproducible(0, jit_compile=jit_compile)
-    assert len(made) == calls
+    assert (len(made), len(switched_off)) == (calls, 1 - calls)
 
 
 @pytest.mark.parametrize("enabled, disabled", [(True, 1), (False, 0)])
@@ -346,3 +348,10 @@ def test_xla_steps_on_a_cpu_repeat_to_the_bit_without_op_determinism():
                               capture_output=True, text=True, check=True).stdout
                for _ in range(2)]
     assert digests[0] == digests[1] and len(digests[0].strip()) == 40
+
+
+def test_a_mistyped_determinism_switch_is_refused_in_a_chapter_with_xla_too(monkeypatch):
+    monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", "2")
+    monkeypatch.setattr(training, "_has_gpu", lambda: False)
+    with pytest.raises(ValueError, match="Received: COURSE_LIB_DETERMINISTIC='2'"):
+        training.reproducible(0, jit_compile=True)

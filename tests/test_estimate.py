@@ -64,6 +64,9 @@ def test_a_measured_fit_keeps_its_epochs_caps_its_steps_and_records_them(tmp_pat
     (dict(validation_data=(np.zeros((70, 1)), np.zeros(70))), (8, 6)),  # batches of 32
     (dict(batch_size=64, validation_data=(np.zeros((70, 1)), np.zeros(70)),
           validation_batch_size=50), (8, 20)),
+    (dict(validation_data=[np.zeros((70, 1)), np.zeros(70)]), (8, 6)),
+    (dict(validation_data=(np.zeros((70, 1)), np.zeros(70)), validation_steps=1), (8, 0)),
+    (dict(batch_size=128, validation_split=0.2, steps_per_epoch=5), (0, 0)),  # stops early
 ])
 def test_the_partial_last_batches_of_a_fit_on_arrays_are_found(kwargs, rests):
     x = np.zeros((25_000 if "validation_split" in kwargs else 200, 1))
@@ -81,10 +84,18 @@ class _SlowSteps:
 
     def __init__(self, jit_compile):
         self.jit_compile, self.seen, self.steps = jit_compile, set(), []
+        self.weights = ["fitted"]
+
+    def get_weights(self):
+        return list(self.weights)
+
+    def set_weights(self, weights):
+        self.weights = list(weights)
 
     def _step(self, kind, x):
         import time
 
+        self.weights = ["stepped"]
         self.steps.append((kind, len(x)))
         time.sleep(0.01 if (kind, len(x)) in self.seen else 0.05)
         self.seen.add((kind, len(x)))
@@ -109,6 +120,7 @@ def test_an_xla_fit_pays_once_for_compiling_its_partial_last_batches(jit_compile
     extra = _last_batches_overhead(model, x, y, record, partial_batches(
         x, batch_size=32, validation_split=0.2))
     assert model.steps == steps
+    assert model.weights == ["fitted"]  # the chapter goes on with its fitted weights
     assert (0.07 <= extra < 0.2) if jit_compile else extra == 0.0
 
 
