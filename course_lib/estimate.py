@@ -66,24 +66,29 @@ def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=N
             f"x of type {type(x).__name__}, steps_per_epoch={steps_per_epoch!r}, "
             f"validation_split={validation_split!r}")
     size = batch_size or 32
-    kept = length if not validation_split else math.floor(length * (1 - validation_split))
+    kept, held_out = _split(length, validation_split)
     train = steps_per_epoch or math.ceil(kept / size)
     if validation_steps is not None:
         return train, validation_steps
-    held_out = None
-    if validation_split:
-        held_out = length - kept
-    elif validation_data is not None:
+    if validation_data is not None:
         batches = finite_batches(validation_data)
         if batches is not None:
             return train, batches
-        held_out = _length(validation_data[0] if isinstance(validation_data, tuple)
-                           else validation_data)
+        held_out = _length(validation_data)
         if held_out is None:
             raise ValueError("A `fit` validating on an endless dataset or a generator needs "
                              "`validation_steps` for an estimate. Received: "
                              "validation_steps=None")
     return train, (math.ceil(held_out / (validation_batch_size or size)) if held_out else 0)
+
+
+def _split(length: int | None, validation_split: float) -> tuple[int | None, int]:
+    """Arrays kept for training and held out, as ``fit`` splits them: the last
+    ``n - floor(n * (1 - validation_split))`` are held out."""
+    if length is None or not validation_split:
+        return length, 0
+    kept = math.floor(length * (1 - validation_split))
+    return kept, length - kept
 
 
 def _length(data) -> int | None:
@@ -176,18 +181,12 @@ def partial_batches(x, *, batch_size=None, validation_split=0.0, validation_data
     length = _length(x)
     if length is None or steps_per_epoch is not None:
         return 0, 0
+    kept, held_out = _split(length, 0.0 if validation_data is not None else validation_split)
     if validation_data is not None:
-        validation_split = 0.0
-    size = batch_size or 32
-    kept = length if not validation_split else math.floor(length * (1 - validation_split))
+        held_out = _length(validation_data) or 0  # a dataset has no length: no partial batch
     if validation_steps is not None:
         held_out = 0
-    elif validation_split:
-        held_out = length - kept
-    elif isinstance(validation_data, (tuple, list)):
-        held_out = _length(validation_data[0]) or 0
-    else:
-        held_out = 0
+    size = batch_size or 32
     return kept % size, held_out % (validation_batch_size or size)
 
 

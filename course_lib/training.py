@@ -156,8 +156,8 @@ def reproducible(seed: int, *, jit_compile: bool = False) -> None:
     ``unroll``, with or without ``recurrent_dropout``).
     """
     keras.utils.set_random_seed(seed)
-    op_determinism_wanted()  # refuses a mistyped COURSE_LIB_DETERMINISTIC on every path
     if jit_compile and not _has_gpu():
+        op_determinism_wanted()  # still refuses a mistyped COURSE_LIB_DETERMINISTIC
         _no_op_determinism()
     else:
         _deterministic_ops()

@@ -55,7 +55,7 @@ REVIEW_STEPS = (157, 40)  # 25,000 reviews, validation_split=0.2, batches of 128
 XLA_TURNS = 5
 XLA_MODELS = ["dense", "GRU", "GRU + dropout", "stacked GRU", "bidirectional GRU", "Conv1D",
               "Conv1D + GRU"]
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def gru_stack():
@@ -124,7 +124,7 @@ def _review(name, *hidden, embedding_dim=32):
 
 def jit_chapters() -> set[str]:
     """The chapters (``"07"``) whose full profile compiles the steps with XLA."""
-    full = load_profiles(Path(ROOT))["full"]
+    full = load_profiles(ROOT)["full"]
     return {chapter[:2] for chapter, values in full.items() if values.get("jit_compile")}
 
 
@@ -139,12 +139,18 @@ def _side(build, after: bool, jit: bool) -> keras.Model:
         raise RuntimeError("Op determinism must be on for graph steps and off for XLA here: "
                            "run the benchmark on a machine without a GPU and without "
                            "COURSE_LIB_DETERMINISTIC=0.")
-    model = build()
-    review = model.loss == "binary_crossentropy"
-    model.compile(optimizer="rmsprop", loss=model.loss, metrics=["accuracy"] if review else None,
-                  jit_compile=xla)
+    model = _compiled(build(), xla)
     if model.jit_compile != xla:
         raise RuntimeError(f"{model.name}: Keras compiled with jit_compile={model.jit_compile}")
+    return model
+
+
+def _compiled(model: keras.Model, jit: bool) -> keras.Model:
+    """``model`` compiled again as its builder compiled it (RMSprop's default rate), with or
+    without XLA steps."""
+    review = model.loss == "binary_crossentropy"
+    model.compile(optimizer="rmsprop", loss=model.loss, metrics=["accuracy"] if review else None,
+                  jit_compile=jit)
     return model
 
 
@@ -250,12 +256,7 @@ def xla() -> None:
     for name, build, review in builders:
         x_val, y_val = data[review]
         x, y = x_val[:128], y_val[:128]
-        models = {}
-        for jit in (False, True):
-            model = build()
-            model.compile(optimizer="rmsprop", loss=model.loss, jit_compile=jit,
-                          metrics=["accuracy"] if review else None)
-            models[jit] = model
+        models = {jit: _compiled(build(), jit) for jit in (False, True)}
         models[True].set_weights(models[False].get_weights())
         losses = [float(np.atleast_1d(model.test_on_batch(x_val, y_val))[0])
                   for model in models.values()]  # also compiles the evaluation

@@ -339,8 +339,9 @@ print(digest.hexdigest())
 
 def test_xla_steps_on_a_cpu_repeat_to_the_bit_without_op_determinism():
     """Why ``reproducible(seed, jit_compile=True)`` may leave op determinism off: two fresh
-    processes train a GRU with dropout and an LSTM over an embedding (whose gradient, run op
-    by op, is what op determinism makes repeatable) with XLA, and end with the same weights."""
+    processes train a GRU with dropout and an LSTM over an embedding (a review model, which
+    differs from run to run op by op without op determinism) with XLA, and end with the same
+    weights."""
     pytest.importorskip("tensorflow")
     environment = {**os.environ, "COURSE_LIB_DETERMINISTIC": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
                    "CUDA_VISIBLE_DEVICES": ""}
