@@ -57,27 +57,6 @@ def recurrent_classifier(
     return _compile_classifier(model, learning_rate, jit_compile)
 
 
-def bag_of_words_classifier(
-    *, num_words: int = 10_000, embedding_dim: int = 32, maxlen: int | None = None,
-    learning_rate: float = 1e-3, trainable: bool = True, weights=None, name: str = "bag_of_words",
-    jit_compile: bool = False,
-) -> keras.Model:
-    """Embedding -> average over positions -> Dense: blind to word order by construction.
-
-    ``weights`` and ``trainable=False`` freeze pre-trained vectors in the embedding.
-    """
-    check_positive_int(num_words=num_words, embedding_dim=embedding_dim)
-    embedding = layers.Embedding(num_words, embedding_dim, trainable=trainable)
-    model = keras.Sequential(
-        [keras.Input(shape=(maxlen,), dtype="int32"), embedding,
-         layers.GlobalAveragePooling1D(), layers.Dense(1, activation="sigmoid")],
-        name=name,
-    )
-    if weights is not None:
-        embedding.set_weights([weights])
-    return _compile_classifier(model, learning_rate, jit_compile)
-
-
 def _compile_regressor(model: keras.Model, learning_rate: float,
                        jit_compile: bool) -> keras.Model:
     check_positive_number(learning_rate=learning_rate)

@@ -17,8 +17,8 @@ fits by a callback in ``fit``, as ``course-lib estimate`` times them (the median
 epochs, the lower of the two turns); review fits, whose input pipeline did not change, by
 ``train_on_batch``/``test_on_batch`` (the fastest of five). The projection is ``epochs x
 (training steps x training step + validation steps x validation step)`` per fit: chapter 3's
-three small fits and each chapter's work outside ``fit`` are left out (under two minutes in
-``course-lib estimate``).
+three small fits, chapter 4's multi-hot fits (seconds each) and each chapter's work outside
+``fit`` are left out (under two minutes in ``course-lib estimate``).
 
 ``--xla`` compares, for one model of each kind, a graph step and an XLA step on the same batch
 (determinism off for both), and the loss both give for the same weights on 1,024 windows.
@@ -37,7 +37,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
-from course_lib.models import bag_of_words_classifier, conv_regressor, recurrent_classifier  # noqa: E402
+from course_lib.models import conv_regressor, recurrent_classifier  # noqa: E402
 from course_lib.models import recurrent_regressor  # noqa: E402
 from course_lib.runner import load_profiles  # noqa: E402
 from course_lib.training import BatchTimer, reproducible  # noqa: E402
@@ -102,7 +102,6 @@ WEATHER_FITS = [
 # (chapter, model, builder): the full profile's review fits, 10 epochs each, unchanged
 REVIEW_FITS = [
     ("04", "SimpleRNN", lambda: recurrent_classifier("SimpleRNN", maxlen=500)),
-    ("04", "bag of words", lambda: bag_of_words_classifier(maxlen=500)),
     ("05", "LSTM", lambda: recurrent_classifier("LSTM", maxlen=500)),
     ("06", "GRU", lambda: recurrent_classifier("GRU", maxlen=500)),
     ("10", "LSTM, reversed", lambda: recurrent_classifier("LSTM", maxlen=500)),

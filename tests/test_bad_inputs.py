@@ -17,6 +17,7 @@ from course_lib.cli import main
 from course_lib.datasets import imdb, imdb_sample, weather, word_vectors
 from course_lib.forecasting import weather_task
 from course_lib.runner import run_book
+from course_lib.sentiment import review_task
 from tests.conftest import ROOT
 
 SERIES = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
@@ -24,6 +25,8 @@ WITH_NAN = SERIES.copy()
 WITH_NAN[17, 2] = np.nan
 WEATHER = dict(source="nyc", station="LGA", lookback=24, step=2, delay=6, batch_size=16,
                train_end=400, val_end=600, steps_per_epoch=2, epochs=1, seed=0)
+REVIEWS = dict(source="imdb_sample", num_words=500, maxlen=20, train_samples=80, epochs=1,
+               batch_size=16, seed=0)
 
 
 def _first_batch(data, **kwargs):
@@ -63,6 +66,8 @@ CASES = {
     "weather_task, val_end past the data": (lambda: weather_task(**WEATHER | {"val_end": 99999}), r"Received: train_end=400, val_end=99999"),
     "weather_task, steps_per_epoch 0": (lambda: weather_task(**WEATHER | {"steps_per_epoch": 0}), r"`steps_per_epoch` must be a positive integer. Received: steps_per_epoch=0"),
     "weather_task, station": (lambda: weather_task(**WEATHER | {"station": "ORD"}), r"`station` must be one of \('EWR', 'JFK', 'LGA'\). Received: station='ORD'"),
+    # the review task
+    "review_task, epochs 0": (lambda: review_task(**REVIEWS | {"epochs": 0}), r"`epochs` must be a positive integer. Received: epochs=0"),
     # models
     "recurrent_classifier, kind": (lambda: models.recurrent_classifier("RNN"), r"`kind` must be one of \['GRU', 'LSTM', 'SimpleRNN'\]. Received: kind='RNN'"),
     "recurrent_classifier, units 0": (lambda: models.recurrent_classifier("LSTM", units=0), r"`units` must be a positive integer. Received: units=0"),
@@ -72,7 +77,7 @@ CASES = {
     "recurrent_regressor, features 0": (lambda: models.recurrent_regressor(0), r"`features` must be a positive integer. Received: features=0"),
     "recurrent_regressor, dropout 1": (lambda: models.recurrent_regressor(3, dropout=1.0), r"`dropout` must be in \[0, 1\). Received: dropout=1.0"),
     "conv_regressor, features 0": (lambda: models.conv_regressor(0), r"`features` must be a positive integer. Received: features=0"),
-    "bag_of_words_classifier, embedding_dim 0": (lambda: models.bag_of_words_classifier(embedding_dim=0), r"`embedding_dim` must be a positive integer. Received: embedding_dim=0"),
+    "recurrent_classifier, embedding_dim 0": (lambda: models.recurrent_classifier("SimpleRNN", embedding_dim=0), r"`embedding_dim` must be a positive integer. Received: embedding_dim=0"),
     "conv1d_window, kernel_size 20": (lambda: diagrams.conv1d_window(12, 20), r"`kernel_size` must be between 1 and length=12. Received: kernel_size=20"),
     "unrolled_rnn, steps 1": (lambda: diagrams.unrolled_rnn(1), r"`steps` must be between 2 and 6. Received: steps=1"),
     "architecture, not a model": (lambda: models.architecture("lstm"), r"`model` must be a Keras model. Received: model='lstm'"),

@@ -251,8 +251,7 @@ def test_printed_lines_fit_their_box_on_the_page(path):
     assert not wide, f"printed lines wider than {OUTPUT_COLUMNS} columns: {wide}"
 
 
-BUILDERS = {"recurrent_classifier", "bag_of_words_classifier", "recurrent_regressor",
-            "conv_regressor"}
+BUILDERS = {"recurrent_classifier", "recurrent_regressor", "conv_regressor"}
 
 
 def _calls_without_jit_compile(notebook) -> list[str]:

@@ -82,7 +82,7 @@ def test_training_is_capped_in_every_chapter_and_only_there():
     assert caps["steps_per_epoch"] == 3
     assert {name for name, value in caps.items() if value == 1} == {
         "epochs", "small_epochs", "review_epochs", "weather_epochs", "plain_epochs",
-        "bidirectional_epochs", "gru_epochs"}
+        "bidirectional_epochs", "gru_epochs", "baseline_epochs"}
     plan_run(ROOT, "full", overrides=caps)  # every cap names a real parameter
 
 
@@ -143,14 +143,11 @@ def test_a_step_limit_caps_a_chapters_own_fit_calls(monkeypatch):
 @pytest.mark.parametrize("build, batch", [
     (lambda: models.recurrent_classifier("LSTM", maxlen=500),
      ("int32", (128, 500))),
-    (lambda: models.bag_of_words_classifier(maxlen=500),
-     ("int32", (128, 500))),
     (lambda: models.recurrent_regressor(
         14, dropout=0.2, recurrent_dropout=0.2), ("float32", (128, 240, 14))),
     (lambda: models.conv_regressor(14),
      ("float32", (128, 240, 14))),
-], ids=["recurrent_classifier", "bag_of_words_classifier", "recurrent_regressor",
-        "conv_regressor"])
+], ids=["recurrent_classifier", "recurrent_regressor", "conv_regressor"])
 def test_the_shared_models_take_a_batch_of_the_full_profiles_shape(build, batch):
     """The builders later chapters reuse, at the lecture's sizes: reviews of 500 words; Jena
     windows of 1,440 rows one in 6 (240 steps) of 14 variables, 128 to a batch."""

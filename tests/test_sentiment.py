@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from course_lib import results
-from course_lib.models import bag_of_words_classifier
+from course_lib.models import recurrent_classifier
 from course_lib.sentiment import review_task
 
 SMALL = dict(source="imdb_sample", num_words=500, maxlen=20, train_samples=80, epochs=1,
@@ -17,8 +17,9 @@ def task(tmp_path):
     return review_task(**SMALL, run_folder=str(tmp_path))
 
 
-def _bag_of_words():
-    return bag_of_words_classifier(num_words=SMALL["num_words"], embedding_dim=4)
+def _small_rnn():
+    return recurrent_classifier("SimpleRNN", num_words=SMALL["num_words"], embedding_dim=4,
+                                units=4)
 
 
 def test_the_task_pads_the_first_reviews_and_keeps_its_settings(task):
@@ -28,9 +29,9 @@ def test_the_task_pads_the_first_reviews_and_keeps_its_settings(task):
 
 
 def test_training_is_seeded_before_the_model_is_built(task):
-    first = task.train(_bag_of_words, "a")
+    first = task.train(_small_rnn, "a")
     keras.utils.set_random_seed(123)  # whatever ran in between
-    second = task.train(_bag_of_words, "b")
+    second = task.train(_small_rnn, "b")
     assert first.history == second.history
 
 
@@ -39,15 +40,15 @@ def test_a_recorded_result_is_reused_only_with_equal_settings(task):
 
     def build():
         built.append(1)
-        return _bag_of_words()
+        return _small_rnn()
 
-    first = task.reuse_or_train("04_simple_rnn", "bag of words", build, embedding_dim=4)
-    again = task.reuse_or_train("04_simple_rnn", "bag of words", build, embedding_dim=4)
+    first = task.reuse_or_train("04_simple_rnn", "SimpleRNN", build, embedding_dim=4)
+    again = task.reuse_or_train("04_simple_rnn", "SimpleRNN", build, embedding_dim=4)
     assert len(built) == 1 and again == first and first.settings["embedding_dim"] == 4
-    task.reuse_or_train("04_simple_rnn", "bag of words", build, embedding_dim=8)
+    task.reuse_or_train("04_simple_rnn", "SimpleRNN", build, embedding_dim=8)
     assert len(built) == 2
     recorded = results.load_results(task.run_folder)
-    assert [(r.model, r.task) for r in recorded] == [("bag of words", "reviews")]
+    assert [(r.model, r.task) for r in recorded] == [("SimpleRNN", "reviews")]
 
 
 def test_reversed_reviews_are_reversed_before_padding():
@@ -65,15 +66,15 @@ def test_the_chapters_fit_call_trains_exactly_what_the_task_trains(task):
     recall or retrain those models with `task.train`. Both must give the same figures."""
     from course_lib.training import EpochTimer, TrainingRun, reproducible
 
-    by_task = task.train(_bag_of_words, "bag of words")
+    by_task = task.train(_small_rnn, "SimpleRNN")
     reproducible(123)  # whatever ran in between
     keras.utils.set_random_seed(SMALL["seed"])
-    model = _bag_of_words()
+    model = _small_rnn()
     keras.utils.set_random_seed(SMALL["seed"])
     timer = EpochTimer()
     history = model.fit(task.x_train, task.y_train, epochs=SMALL["epochs"],
                         batch_size=SMALL["batch_size"], validation_split=0.2,
                         callbacks=[timer], verbose=0)
-    on_the_page = TrainingRun.from_fit("bag of words", history, timer)
+    on_the_page = TrainingRun.from_fit("SimpleRNN", history, timer)
     assert on_the_page.history == by_task.history
     assert on_the_page.parameters == by_task.parameters and len(timer.seconds) == 1
