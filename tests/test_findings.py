@@ -72,13 +72,25 @@ def test_the_chapter_of_each_lesson_measures_it(key):
     assert re.search(rf'{call}\(\s*"{key}"', source), f"{lesson.chapter} never calls {call}({key!r})"
 
 
-def test_the_table_has_a_row_per_finding_with_this_runs_margins():
-    margins = {"glove_analogy": {"margin": 3.0, "held": True}}
-    table = findings.register_table(margins).splitlines()
-    assert len(table) == 2 + len(FINDINGS)
-    analogy_row = next(row for row in table if "similar words" in row)
-    assert ": 3 |" in analogy_row
-    assert "not measured" in next(row for row in table if "Performance on par" in row)
+def test_the_table_sets_this_runs_figures_beside_the_lecture_and_hides_the_margins():
+    from course_lib.results import Result
+
+    def result(model, value):
+        return Result(chapter="05_lstm" if model == "LSTM" else "06_gru", model=model,
+                      task="reviews", metric="val_accuracy", value=value, parameters=1,
+                      seconds_per_epoch=0.0, source="imdb_sample", settings={})
+
+    margins = {"gru_close_to_lstm": {"margin": 0.0987, "held": True},
+               "gru_not_faster": {"margin": 0.35, "held": True}}
+    table = findings.register_table(margins, [result("LSTM", 0.8234), result("GRU", 0.8251)])
+    rows = table.splitlines()
+    assert len(rows) == 2 + len(FINDINGS)
+    on_par = next(row for row in rows if "Performance on par" in row)
+    assert "LSTM (ch. 05) 82.3%; GRU (ch. 06) 82.5% | yes | shown |" in on_par
+    assert "0.0987" not in table  # a margin embeds its check's threshold
+    faster = next(row for row in rows if "GRUs are faster to train" in row)
+    assert "| in chapter 06 | no | does not hold" in faster  # its opposite held
+    assert "| - |" in next(row for row in rows if "similar embeddings" in row)  # not measured
 
 
 def test_reasons_list_exactly_the_findings_not_shown():

@@ -82,7 +82,8 @@ def test_training_is_capped_in_every_chapter_and_only_there():
     assert caps["steps_per_epoch"] == 3
     assert {name for name, value in caps.items() if value == 1} == {
         "epochs", "small_epochs", "review_epochs", "weather_epochs", "plain_epochs",
-        "bidirectional_epochs", "gru_epochs", "baseline_epochs"}
+        "bidirectional_epochs", "gru_epochs", "baseline_epochs", "memory_epochs",
+        "marked_epochs"}
     plan_run(ROOT, "full", overrides=caps)  # every cap names a real parameter
 
 
