@@ -23,6 +23,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 import yaml
 
+from tests.browser.chromium import INSTALL_HINT, browser_required, find_browser
+
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("COURSE_BOOK_HTML", ROOT / "_build" / "committed" / "_build" / "html"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -30,10 +32,6 @@ CHROMIUM_FLAGS = [  # as root in a container, on a closed network: no sandbox, n
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-INSTALL_HINT = (
-    "The browser test needs Debian's Chromium: `sudo apt-get install chromium` "
-    "(or set CHROMIUM to a Chromium/Chrome binary). CI installs it in .ci/run."
-)
 
 
 def toc_pages() -> list[str]:
@@ -94,13 +92,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def browser():
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not executable:
-        pytest.fail(INSTALL_HINT)
+    executable = find_browser()
+    if executable is None:
+        message = f"No Chromium or Chrome found: {INSTALL_HINT}."
+        if browser_required():
+            pytest.fail(message + " CI=true requires the browser checks (.ci/run installs it).")
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        chromium = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
 
