@@ -28,6 +28,29 @@ def test_a_lesson_that_does_not_show_stops_the_chapter_with_its_margin(tmp_path)
     assert measured(tmp_path)[SHOWN.key] == {"margin": -0.25, "held": False}
 
 
+# A lesson whose requirement is above zero, so that "exceeds the requirement" and "is positive"
+# are different rules at its boundary.
+DEMANDING = next(item for item in LESSONS if item.shown and item.required > 0)
+
+
+@pytest.mark.parametrize("item", [SHOWN, DEMANDING], ids=lambda item: item.key)
+def test_a_margin_equal_to_its_requirement_does_not_show_the_lesson(item, tmp_path):
+    with pytest.raises(AssertionError, match="must exceed"):
+        check(item.key, item.required, run_folder=str(tmp_path))
+    assert measured(tmp_path)[item.key]["held"] is False
+    check(item.key, item.required + 1e-9, run_folder=str(tmp_path))
+    assert measured(tmp_path)[item.key]["held"] is True
+
+
+def test_a_positive_margin_below_its_requirement_does_not_show_the_lesson(tmp_path):
+    below = DEMANDING.required / 2
+    assert below > 0
+    with pytest.raises(AssertionError, match="must exceed"):
+        check(DEMANDING.key, below, run_folder=str(tmp_path))
+    assert observe(NOT_SHOWN.key, NOT_SHOWN.required, run_folder=str(tmp_path)) is False
+    assert observe(NOT_SHOWN.key, NOT_SHOWN.required + 1e-9, run_folder=str(tmp_path)) is True
+
+
 def test_reporting_mode_records_a_failed_lesson_instead_of_raising(tmp_path, capsys):
     check(SHOWN.key, -0.25, run_folder=str(tmp_path), report_lessons=True)
     assert capsys.readouterr().out == f"{SHOWN.claim}: False\n"

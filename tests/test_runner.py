@@ -406,6 +406,11 @@ def test_a_second_run_reuses_every_chapter_whose_inputs_did_not_change(tmp_path)
     assert set(third.seconds) == {"02_tokenization", "errata"} and third.reused == ["01_recap"]
     forced = run_book(root, "quick", ["01_recap"], progress=False, force=True)
     assert set(forced.seconds) == {"01_recap"}
+    # a changed parameter is another run (`-p units=4`), executed, then reused as such
+    changed = run_book(root, "quick", ["01_recap"], overrides={"units": 4}, progress=False)
+    assert set(changed.seconds) == {"01_recap"} and changed.reused == []
+    same = run_book(root, "quick", ["01_recap"], overrides={"units": 4}, progress=False)
+    assert same.seconds == {} and same.reused == ["01_recap"]
 
 
 def test_a_broken_cache_entry_or_output_is_ignored_and_the_chapter_executes(tmp_path):
