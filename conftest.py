@@ -8,7 +8,7 @@ nbval's two workers start their first kernels at the same moment, and two kernel
 at once by separate processes can race for one free port: the loser dies before it replies
 (``Kernel died before replying to kernel_info``) without having run a line. nbval has no
 retry of its own, so a kernel start that fails that way is tried again, as the runner does
-(``course_lib.runner.execute_with_retried_start``).
+(``course_lib.build.runner.execute_with_retried_start``).
 
 nbval's workers take whole notebooks (``--dist loadfile``) in the order they were collected,
 so the run ends when the last long chapter does. The chapters are therefore handed out longest
@@ -31,7 +31,7 @@ def pytest_collection_modifyitems(config, items):
     notebooks = {item.path for item in items if item.path.suffix == ".ipynb"}
     if len(notebooks) < 2:
         return
-    from course_lib.runner import expected_seconds, find_root
+    from course_lib.build.runner import expected_seconds, find_root
 
     seconds = expected_seconds(find_root(next(iter(notebooks))), [p.stem for p in notebooks])
     # a stable sort: each notebook's cells stay together and in order

@@ -186,9 +186,9 @@ def limit_steps(limit: int) -> None:
     """Cap every later ``fit`` in this kernel at ``limit`` training steps per epoch and as many
     validation steps, whatever the chapter asks.
 
-    For the full-profile rehearsal only (:mod:`course_lib.rehearsal`), which runs each chapter
-    at the lecture's sizes to reach all its code in minutes: chapters call ``model.fit``
-    themselves, with the lecture's arguments, so the cap has to sit under ``fit``.
+    For the full-profile rehearsal only (:mod:`course_lib.build.rehearsal`), which runs each
+    chapter at the lecture's sizes to reach all its code in minutes: chapters call
+    ``model.fit`` themselves, with the lecture's arguments, so the cap has to sit under ``fit``.
     """
     check_positive_int(limit=limit)
     fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)

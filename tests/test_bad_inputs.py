@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from course_lib import comparison, diagrams, embeddings, evaluation, models, results, shapes, training, windows
-from course_lib.cli import main
+from course_lib.build.cli import main
+from course_lib.build.runner import run_book
 from course_lib.datasets import imdb, imdb_sample, weather, word_vectors
 from course_lib.forecasting import weather_task
-from course_lib.runner import run_book
 from course_lib.sentiment import review_task
 from tests.conftest import ROOT
 

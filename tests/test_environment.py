@@ -32,7 +32,7 @@ FIND_PYTHON = ROOT / "scripts" / "find_python.sh"
 # import of it belongs. The library imports only runtime dependencies; the chapters also the book
 # extra; the tests also book and test; the scripts any extra (make_weather_sample.py: `data`).
 PARTS = {
-    "course_lib": (["course_lib/*.py", "course_lib/datasets/*.py"], ["dependencies"],
+    "course_lib": (["course_lib/**/*.py"], ["dependencies"],
                    "[project] dependencies"),
     "the chapters": (["book/*.ipynb"], ["dependencies", "book"],
                      "[project.optional-dependencies] book"),

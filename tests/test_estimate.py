@@ -7,8 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.estimate import (ChapterEstimate, Estimate, Fit, measure_fits, partial_batches,
-                                 planned_steps)
+from course_lib.build.estimate import (ChapterEstimate, Estimate, Fit, measure_fits,
+                                       partial_batches, planned_steps)
 
 
 def test_steps_are_counted_as_keras_counts_them():
@@ -112,7 +112,7 @@ class _SlowSteps:
 def test_an_xla_fit_pays_once_for_compiling_its_partial_last_batches(jit_compile, steps):
     """With XLA a full fit on 100 + 25 arrays in batches of 32 compiles a batch of 4 and one of
     25, shapes the capped epochs never see; a graph step takes them without retracing."""
-    from course_lib.estimate import _last_batches_overhead
+    from course_lib.build.estimate import _last_batches_overhead
 
     model = _SlowSteps(jit_compile)
     record = Fit("tiny", 3, 4, 1, train_step_seconds=0.01, val_step_seconds=0.01, seconds=1.0)
@@ -135,7 +135,7 @@ def test_the_projection_scales_the_timed_steps_and_adds_the_rest_once():
 
 
 def test_only_the_full_profile_is_estimated():
-    from course_lib.estimate import estimate
+    from course_lib.build.estimate import estimate
 
     with pytest.raises(ValueError, match="`profile` must be 'full'.*Received: profile='quick'"):
         estimate(profile="quick")
@@ -172,8 +172,8 @@ def test_make_book_full_prints_the_last_whole_projection_before_it_starts(tmp_pa
     whole profile, while the chapters and course_lib are those it measured."""
     import shutil
 
-    from course_lib import cli, estimate
-    from course_lib.estimate import SUMMARY_FILE, inputs_digest, last_projection
+    from course_lib.build import cli, estimate
+    from course_lib.build.estimate import SUMMARY_FILE, inputs_digest, last_projection
 
     root = Path(__file__).parents[1]
     shutil.copy(root / "_toc.yml", tmp_path)

@@ -7,7 +7,7 @@ import shutil
 import nbformat
 import pytest
 
-from course_lib.execution_cache import chapter_key
+from course_lib.build.execution_cache import chapter_key
 from tests.conftest import ROOT
 
 PARAMETERS = {"units": 8, "epochs": 3, "source": "imdb_sample"}

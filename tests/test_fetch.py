@@ -5,13 +5,13 @@ import zipfile
 
 import pytest
 
-from course_lib.cli import main
+from course_lib.build.cli import main
+from course_lib.build.runner import plan_run
 from course_lib.datasets import _home
 from course_lib.datasets.catalog import check_archive, fetch_all, files_for, status_table
 from course_lib.datasets.imdb import IMDB_NPZ, IMDB_WORD_INDEX
 from course_lib.datasets.weather import JENA_MEMBER, JENA_ZIP
 from course_lib.datasets.word_vectors import GLOVE_ZIP
-from course_lib.runner import plan_run
 from tests.conftest import ROOT
 
 

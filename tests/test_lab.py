@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from course_lib.lab import NOTE, ROLE, glued_values, prepare_lab, with_glued_text
+from course_lib.build.lab import NOTE, ROLE, glued_values, prepare_lab, with_glued_text
 from tests.conftest import ROOT
 
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))

@@ -97,7 +97,7 @@ def test_the_run_folder_is_not_a_knob_of_any_chapter(path):
     (course_lib.run_context): the parameters a reader sees are knobs a reader may turn."""
     import papermill
 
-    from course_lib.runner import RESERVED
+    from course_lib.build.runner import RESERVED
 
     notebook = nbformat.read(path, as_version=4)
     assert not set(RESERVED) & set(papermill.inspect_notebook(str(path)))
@@ -284,7 +284,7 @@ def test_a_chapter_with_xla_steps_compiles_every_model_it_trains_with_them():
     ``reproducible``: one model compiled otherwise would train op by op without op
     determinism, or turn it back on and keep every later model from XLA. The full profile
     sets it in every chapter that has it."""
-    from course_lib.runner import declared_parameters, load_profiles
+    from course_lib.build.runner import declared_parameters, load_profiles
 
     full = load_profiles(ROOT)["full"]
     with_switch = []

@@ -5,10 +5,10 @@ import nbformat
 import pytest
 
 from course_lib import models
+from course_lib.build.rehearsal import ChapterRehearsal, RehearsalReport, _sort_errors, capped_training
+from course_lib.build.runner import Rehearsal, list_chapters, plan_run, run_book
 from course_lib.datasets import _home
 from course_lib.datasets.imdb import IMDB_NPZ
-from course_lib.rehearsal import ChapterRehearsal, RehearsalReport, _sort_errors, capped_training
-from course_lib.runner import Rehearsal, list_chapters, plan_run, run_book
 from tests.conftest import ROOT
 from tests.test_runner import _copy_book
 
@@ -48,7 +48,7 @@ def test_a_rehearsal_runs_every_cell_between_its_prelude_and_epilogue(tmp_path):
 
 
 def test_a_normal_run_still_stops_at_the_first_error(tmp_path):
-    from course_lib.runner import ChapterFailed
+    from course_lib.build.runner import ChapterFailed
 
     root = _copy_book(tmp_path)
     _faulty_chapter(root / "book" / "errata.ipynb")
@@ -66,7 +66,7 @@ def test_a_rehearsal_never_writes_into_the_book(tmp_path):
 
 
 def test_an_unknown_chapter_is_refused_before_anything_is_written(tmp_path):
-    from course_lib.rehearsal import rehearse
+    from course_lib.build.rehearsal import rehearse
 
     root = _copy_book(tmp_path)
     with pytest.raises(ValueError, match=r"Unknown chapters. Received: chapters=\['02_tokenizaton'\]"):

@@ -9,8 +9,8 @@ import sys
 import nbformat
 import pytest
 
-from course_lib.cli import main
-from course_lib.runner import ChapterFailed, find_root, list_chapters, load_profiles, plan_run, run_book
+from course_lib.build.cli import main
+from course_lib.build.runner import ChapterFailed, find_root, list_chapters, load_profiles, plan_run, run_book
 from tests.conftest import ROOT
 
 
@@ -40,7 +40,7 @@ def _full_profile_values(chapter):
     """What a chapter runs with under the full profile: the profile's value, else its default."""
     import ast
 
-    from course_lib.runner import declared_parameters
+    from course_lib.build.runner import declared_parameters
 
     defaults = {name: ast.literal_eval(spec["default"])
                 for name, spec in declared_parameters(ROOT, chapter).items()}
@@ -92,7 +92,7 @@ def test_bad_names_and_types_are_refused_before_running(kwargs, message):
 
 
 def test_an_override_applies_to_every_chapter_that_declares_it():
-    from course_lib.runner import chapters_without
+    from course_lib.build.runner import chapters_without
 
     plan = plan_run(ROOT, "quick", overrides={"seed": 1})
     seeded = [name for name, parameters in plan if parameters.get("seed") == 1]
@@ -243,7 +243,7 @@ def test_a_rerun_chapter_keeps_no_figures_of_its_previous_run(tmp_path):
 
 
 def test_dependencies_come_from_notebook_metadata(tmp_path):
-    from course_lib.runner import chapter_dependencies
+    from course_lib.build.runner import chapter_dependencies
 
     needs = chapter_dependencies(ROOT, list_chapters(ROOT))
     assert needs["06_gru"] == {"04_simple_rnn", "05_lstm"}
@@ -268,7 +268,7 @@ def test_jobs_must_be_a_positive_integer(jobs):
 
 
 def test_long_chains_start_first_when_timings_are_known():
-    from course_lib.runner import longest_remaining_seconds
+    from course_lib.build.runner import longest_remaining_seconds
 
     needs = {"a": set(), "b": set(), "c": {"b"}, "z": {"a", "b", "c"}}
     chains = longest_remaining_seconds(needs, {"a": 50, "b": 10, "c": 60, "z": 5})
@@ -329,7 +329,7 @@ def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp
 
 def test_a_refresh_commits_timings_and_results_beside_the_chapters(tmp_path):
     from course_lib import results
-    from course_lib.runner import expected_seconds
+    from course_lib.build.runner import expected_seconds
 
     root = _copy_book(tmp_path)
     _write_recording_chapter(root / "book" / "02_tokenization.ipynb", model="toy")
@@ -477,7 +477,7 @@ def test_only_the_lessons_mode_reports_a_lesson_instead_of_failing(tmp_path):
 
 def test_cli_lessons_tabulates_every_run_and_fails_when_a_lesson_does_not_hold(
         tmp_path, capsys, monkeypatch):
-    import course_lib.cli as cli
+    import course_lib.build.cli as cli
     from course_lib.lessons import lesson
 
     root = _copy_book(tmp_path)
@@ -499,7 +499,7 @@ def test_cli_lessons_tabulates_every_run_and_fails_when_a_lesson_does_not_hold(
 def test_the_data_home_listing_changes_with_a_dataset_but_not_with_a_derived_file(tmp_path, monkeypatch):
     from course_lib.datasets._home import DATA_HOME_ENV
     from course_lib.datasets.word_vectors import DERIVED_FILES
-    from course_lib.execution_cache import data_home_listing
+    from course_lib.build.execution_cache import data_home_listing
 
     monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
     (tmp_path / "imdb.npz").write_bytes(b"reviews")
@@ -525,7 +525,7 @@ def _kernel_that_dies_at_start(times):
 
 
 def test_a_kernel_that_dies_before_its_first_cell_is_started_again(tmp_path, capsys):
-    from course_lib.runner import execute_with_retried_start
+    from course_lib.build.runner import execute_with_retried_start
 
     execute, calls = _kernel_that_dies_at_start(times=2)
     assert execute_with_retried_start(execute, tmp_path / "never_written.ipynb", attempts=3) is None
@@ -539,7 +539,7 @@ def test_a_kernel_that_dies_before_its_first_cell_is_started_again(tmp_path, cap
 
 
 def test_a_failure_that_would_repeat_is_not_retried(tmp_path):
-    from course_lib.runner import execute_with_retried_start
+    from course_lib.build.runner import execute_with_retried_start
 
     calls = []
 
@@ -552,7 +552,7 @@ def test_a_failure_that_would_repeat_is_not_retried(tmp_path):
 
 
 def test_a_kernel_that_dies_inside_a_cell_is_not_started_again(tmp_path):
-    from course_lib.runner import execute_with_retried_start
+    from course_lib.build.runner import execute_with_retried_start
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
                                                nbformat.v4.new_code_cell("2")])
@@ -604,7 +604,7 @@ def test_a_run_folder_holds_every_file_the_chapters_quote(tmp_path):
     """``jupyter-book build`` of a run folder reads ``{literalinclude}`` paths from it."""
     import re
 
-    from course_lib.runner import stage_sources
+    from course_lib.build.runner import stage_sources
 
     stage_sources(ROOT, tmp_path)
     quoted = set()
@@ -617,7 +617,7 @@ def test_a_run_folder_holds_every_file_the_chapters_quote(tmp_path):
 
 
 def test_a_cells_printed_pieces_are_joined_into_one_output():
-    from course_lib.runner import joined_streams
+    from course_lib.build.runner import joined_streams
 
     pieces = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
               nbformat.v4.new_output("stream", name="stdout", text="b\n"),

@@ -1,4 +1,4 @@
-"""The rehearsal's stand-ins pass the real loaders at the real sizes (course_lib.stand_ins)."""
+"""The rehearsal's stand-ins pass the real loaders at the real sizes (course_lib.datasets.stand_ins)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from course_lib import stand_ins
-from course_lib.datasets import _home
+from course_lib.build.runner import load_profiles
+from course_lib.datasets import _home, stand_ins
 from course_lib.datasets.imdb import load_imdb, load_imdb_word_index
 from course_lib.datasets.weather import JENA_HEADER, JENA_MEMBER, JENA_ROWS, clean_wind, load_jena
 from course_lib.datasets.word_vectors import load_glove
 from course_lib.embeddings import nearest_words
-from course_lib.runner import load_profiles
 from course_lib.windows import ForecastSplits, normalize
 from tests.conftest import ROOT
 

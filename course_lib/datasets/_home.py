@@ -90,11 +90,11 @@ def accept_stand_ins(digests: dict[str | os.PathLike, str]) -> None:
     """Accept, in this process only, the files a full-profile rehearsal wrote (path -> sha256).
 
     A rehearsal executes the chapters on stand-ins of the real datasets at their real sizes
-    (:mod:`course_lib.stand_ins`), whose digests cannot be the published ones. Verification
-    stays on: each stand-in is accepted at its own path with its own digest, recorded when it
-    was written, and nothing else changes. Only code can call this (the rehearsal runs it
-    first in each chapter's kernel): no file in the data home and no environment variable can
-    make an unverified file pass.
+    (:mod:`course_lib.datasets.stand_ins`), whose digests cannot be the published ones.
+    Verification stays on: each stand-in is accepted at its own path with its own digest,
+    recorded when it was written, and nothing else changes. Only code can call this (the
+    rehearsal runs it first in each chapter's kernel): no file in the data home and no
+    environment variable can make an unverified file pass.
     """
     _STAND_INS.update({Path(path).resolve(): digest for path, digest in digests.items()})
 
@@ -114,10 +114,10 @@ def refuse_unaccepted_stand_in(archive: Path) -> None:
     if not marked or (stand_in is not None and file_digest(archive) == stand_in):
         return
     raise OSError(
-        f"{archive} is a stand-in written for a full-profile rehearsal (course_lib.stand_ins: "
-        f"invented contents), not the real dataset. It was moved aside to "
-        f"{move_aside(archive)}; put the real file in its place, or let the next call "
-        "download it.")
+        f"{archive} is a stand-in written for a full-profile rehearsal "
+        f"(course_lib.datasets.stand_ins: invented contents), not the real dataset. It was "
+        f"moved aside to {move_aside(archive)}; put the real file in its place, or let the next "
+        "call download it.")
 
 
 def verify_checksum(path: Path, remote: RemoteFile) -> None:

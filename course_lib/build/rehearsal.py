@@ -4,7 +4,7 @@ An instructor runs the full profile in class, on the real IMDB, Jena and GloVe f
 a memory peak or a code path that only those sizes reach would otherwise first fail hours
 into that run. The rehearsal writes format-exact stand-ins of the three datasets (IMDB and
 Jena at their real sizes, GloVe with 2,000 words) into a temporary data home
-(:mod:`course_lib.stand_ins`), then executes every chapter with the full profile's
+(:mod:`course_lib.datasets.stand_ins`), then executes every chapter with the full profile's
 parameters, capping only how long models train: one epoch of a few steps. Capped training
 cannot show the lessons, so the chapters run with their lesson checks reported
 (``report_lessons``), every cell runs even after one failed, and a training outcome not
@@ -13,7 +13,7 @@ rehearsal. Each chapter's time and peak memory are reported.
 
 The stand-ins pass the loaders' verification only through
 :func:`course_lib.datasets._home.accept_stand_ins`, which the rehearsal calls in each
-chapter's kernel (:class:`course_lib.runner.Rehearsal`): no file or setting a user could
+chapter's kernel (:class:`course_lib.build.runner.Rehearsal`): no file or setting a user could
 leave behind makes them pass.
 """
 
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib import stand_ins
 from course_lib._checks import check_positive_int
+from course_lib.build.runner import (BOOK_DIR, TIMINGS_FILE, ChapterFailed, Rehearsal,
+                                     declared_parameters, find_root, plan_run, run_book)
+from course_lib.datasets import stand_ins
 from course_lib.lessons import NotLearned
-from course_lib.runner import (BOOK_DIR, TIMINGS_FILE, ChapterFailed, Rehearsal,
-                               declared_parameters, find_root, plan_run, run_book)
 
 PROFILE = "full"
 STEPS = 3  # training steps per epoch, and validation steps, in a rehearsal
@@ -125,7 +125,7 @@ def rehearse(
     removed afterwards; the user's data home is never read or written.
 
     By default every epoch parameter is set to 1 and each ``fit`` is capped at ``steps``
-    steps. :mod:`course_lib.estimate` passes its own ``overrides`` (the profile's epochs kept)
+    steps. :mod:`course_lib.build.estimate` passes its own ``overrides`` (the profile's epochs kept)
     and ``training_setup`` (a line run in each kernel before the chapter, in place of the cap,
     where ``{chapter}`` is the chapter's name).
     """

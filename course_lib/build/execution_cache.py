@@ -52,7 +52,13 @@ def notebook_inputs(path: Path) -> str:
 
 
 def library_digest() -> str:
-    """The digest of every file of the installed ``course_lib`` package (code and shipped data)."""
+    """The digest of every file of the installed ``course_lib`` package (code and shipped data).
+
+    The build wing (:mod:`course_lib.build`) is hashed too, though no chapter imports it: the
+    runner decides what each chapter's kernel is given (parameters, environment, the
+    rehearsal's cells) and tidies the notebook it writes, so a change there can change a
+    chapter's stored outputs. A change to any build tool therefore executes the chapters again.
+    """
     package = Path(course_lib.__file__).parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):

@@ -286,8 +286,8 @@ def estimate(
     stand-ins; its executed notebooks, the fit records and ``estimate.md`` go to ``run_dir``
     (default ``_build/runs/estimate``).
     """
-    from course_lib.rehearsal import CELL_TIMEOUT, PROFILE, rehearse
-    from course_lib.runner import find_root
+    from course_lib.build.rehearsal import CELL_TIMEOUT, PROFILE, rehearse
+    from course_lib.build.runner import find_root
 
     check_positive_int(steps=steps)
     if profile != PROFILE:
@@ -299,7 +299,7 @@ def estimate(
         capped_dir.with_name("estimate-uncapped") if uncapped else capped_dir)
     fits_dir = (run_dir / FITS_DIR).resolve()
     limit = None if uncapped else steps
-    setup = ("from course_lib.estimate import measure_fits\n"
+    setup = ("from course_lib.build.estimate import measure_fits\n"
              f"measure_fits({limit!r}, {str(fits_dir)!r}, '{{chapter}}')")
     for stale in fits_dir.glob("*.json"):  # an earlier estimate's records
         stale.unlink()
@@ -329,7 +329,7 @@ def last_projection(root: str | os.PathLike | None = None) -> dict | None:
     """The last projection of the whole profile on this machine (what :func:`estimate` wrote
     when it ran every chapter with no override and none failed), or None. Its ``"current"``
     says whether the chapters, the profiles and ``course_lib`` are still those it measured."""
-    from course_lib.runner import find_root
+    from course_lib.build.runner import find_root
 
     root = find_root(root)
     path = root / "_build" / "runs" / "estimate" / SUMMARY_FILE
@@ -346,8 +346,8 @@ def last_projection(root: str | os.PathLike | None = None) -> dict | None:
 def inputs_digest(root: Path) -> str:
     """What a projection depends on besides the machine: every chapter's code (not the outputs
     a refresh writes), the profiles and the installed ``course_lib``."""
-    from course_lib.execution_cache import file_sha256, library_digest, notebook_inputs
-    from course_lib.runner import BOOK_DIR, list_chapters
+    from course_lib.build.execution_cache import file_sha256, library_digest, notebook_inputs
+    from course_lib.build.runner import BOOK_DIR, list_chapters
 
     book = root / BOOK_DIR
     chapters = {name: notebook_inputs(book / f"{name}.ipynb") for name in list_chapters(root)}

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from course_lib import __version__
+from course_lib.build.runner import (ChapterFailed, chapters_without, find_root, list_chapters,
+                                     load_profiles, plan_run, run_book)
 from course_lib.lessons import KERNEL_PATHS, kernel_path, table
-from course_lib.runner import (ChapterFailed, chapters_without, find_root, list_chapters,
-                               load_profiles, plan_run, run_book)
 
 
 def _parse_parameter(text: str) -> tuple[str, object]:
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return _estimate(root, args.profile, args.chapters, dict(args.parameter),
                          args.uncapped, args.reuse)
     if args.command == "lab":
-        from course_lib.lab import prepare_lab
+        from course_lib.build.lab import prepare_lab
 
         try:
             moved = prepare_lab(root / "book", root / "_build" / "lab")
@@ -162,7 +162,7 @@ def _fetch(root: Path, profile: str, data_home: str | None) -> int:
 
 def _estimate(root: Path, profile: str, chapters: list[str] | None,
               overrides: dict, uncapped: bool, reuse: bool = False) -> int:
-    from course_lib.estimate import REPORT_FILE, STEPS, estimate, last_projection
+    from course_lib.build.estimate import REPORT_FILE, STEPS, estimate, last_projection
 
     if reuse and (chapters or overrides or uncapped):
         print("course-lib: error: --reuse prints the whole profile's last projection; it takes "
@@ -203,7 +203,7 @@ def _estimate(root: Path, profile: str, chapters: list[str] | None,
 
 
 def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
-    from course_lib.rehearsal import REPORT_FILE, rehearse
+    from course_lib.build.rehearsal import REPORT_FILE, rehearse
 
     try:
         report = rehearse(root, chapters, jobs=jobs)

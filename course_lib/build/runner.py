@@ -26,9 +26,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from course_lib import execution_cache, lessons, results, run_context
+from course_lib import lessons, results, run_context
 from course_lib._checks import check_positive_int
 from course_lib._files import atomic_write_text
+from course_lib.build import execution_cache
 from course_lib.results import COMMITTED_RUN
 
 # What only the runner decides, refused as a parameter with the reason and what to use instead.
@@ -274,7 +275,7 @@ class Rehearsal:
     the kernel before the chapter's first cell, ``epilogue`` after its last (``{chapter}`` in
     either is replaced by the chapter's name), and every cell runs even after one raised, so
     that a chapter reaches all its code; its errors stay in the executed notebook for
-    :mod:`course_lib.rehearsal` to sort out."""
+    :mod:`course_lib.build.rehearsal` to sort out."""
 
     prelude: str
     epilogue: str
@@ -405,7 +406,7 @@ def run_book(
     measured seconds per epoch rise.
 
     A chapter whose inputs have not changed since it was last executed in ``run_dir`` is
-    reused, not executed (see :mod:`course_lib.execution_cache`); ``force=True`` executes
+    reused, not executed (see :mod:`course_lib.build.execution_cache`); ``force=True`` executes
     everything. With ``refresh=True`` every chapter executes and also replaces its source in
     ``book/``, which is how committed outputs are produced. ``cell_timeout`` (seconds, default
     per profile in ``CELL_TIMEOUT``) fails a hung cell. A failing chapter stops the run with
