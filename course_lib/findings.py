@@ -143,7 +143,7 @@ FINDINGS: tuple[Finding, ...] = (
         "default GRU in some runs and level with it in others (the lesson table in "
         "docs/maintaining.md): both start with leaky memories (the LSTM's forget gate at "
         "sigmoid(1), the GRU's update gate at sigmoid(0)), and which of them learns to keep "
-        "within three short epochs changes with the seed."),
+        "within the two short epochs it trains changes with the seed."),
     Finding(
         "gru_on_par", "06_gru",
         "Performance on par with LSTM",
