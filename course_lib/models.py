@@ -4,9 +4,10 @@ Each chapter writes the models it trains on the page; a model a later chapter co
 also built here, and the chapter that writes it checks with :func:`architecture` that both
 are the same model. Review classifiers read IMDB-encoded reviews ``(batch, maxlen)`` of word indices below
 ``num_words`` and output P(positive); weather regressors read windows
-``(batch, timesteps, features)`` and output the normalised temperature. Every builder takes
-the chapters' ``jit_compile`` (steps compiled with XLA, see ``training.reproducible``), so that
-a model rebuilt here trains as the chapter that wrote it trained it.
+``(batch, timesteps, features)`` and output the normalised temperature. Every builder
+compiles as a chapter's page does, without naming ``jit_compile``, so its steps follow the
+chapter's set-up (``training.reproducible``: XLA in the full profile) and a model rebuilt here
+trains as the chapter that wrote it trained it; ``jit_compile`` overrides that.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ RECURRENT_LAYERS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": l
 
 
 def _compile_classifier(model: keras.Model, learning_rate: float,
-                        jit_compile: bool) -> keras.Model:
+                        jit_compile: bool | str) -> keras.Model:
     check_positive_number(learning_rate=learning_rate)
     model.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
@@ -34,7 +35,7 @@ def _compile_classifier(model: keras.Model, learning_rate: float,
 def recurrent_classifier(
     kind: str, *, num_words: int = 10_000, embedding_dim: int = 32, units: int = 32,
     maxlen: int | None = None, learning_rate: float = 1e-3, name: str | None = None,
-    jit_compile: bool = False,
+    jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """Embedding(num_words, 32) -> SimpleRNN/LSTM/GRU(32) -> Dense(1, sigmoid), RMSprop.
 
@@ -58,7 +59,7 @@ def recurrent_classifier(
 
 
 def _compile_regressor(model: keras.Model, learning_rate: float,
-                       jit_compile: bool) -> keras.Model:
+                       jit_compile: bool | str) -> keras.Model:
     check_positive_number(learning_rate=learning_rate)
     model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate), loss="mae",
                   jit_compile=jit_compile)
@@ -74,7 +75,7 @@ def _check_rates(**rates: float) -> None:
 def recurrent_regressor(
     features: int, *, kind: str = "GRU", units: int = 32, dropout: float = 0.0,
     recurrent_dropout: float = 0.0, learning_rate: float = 1e-3, name: str | None = None,
-    jit_compile: bool = False,
+    jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """One recurrent layer -> Dense(1) on weather windows of any length: chapter 7's GRU and,
     with ``dropout``/``recurrent_dropout`` (Gal's variational dropout on the inputs and on the
@@ -93,7 +94,7 @@ def recurrent_regressor(
 
 
 def conv_regressor(features: int, *, learning_rate: float = 1e-3,
-                   jit_compile: bool = False) -> keras.Model:
+                   jit_compile: bool | str = "auto") -> keras.Model:
     """The lecture's weather convnet: three Conv1D(32, 5, relu) with MaxPooling1D(3) between
     them, then GlobalMaxPooling1D -> Dense(1). The global pooling keeps the strongest response
     of each filter wherever it occurred in the window, which is why the model ignores order."""

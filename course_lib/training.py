@@ -161,6 +161,44 @@ def reproducible(seed: int, *, jit_compile: bool = False) -> None:
         _no_op_determinism()
     else:
         _deterministic_ops()
+    steps_follow_the_chapter(jit_compile)
+
+
+# What a model compiled without ``jit_compile`` (Keras' "auto") does in a chapter's kernel: the
+# chapter's own setting, once ``reproducible`` has given it; Keras' own rule before that.
+_chapter_jit_compile: bool | None = None
+
+
+def steps_follow_the_chapter(jit_compile: bool) -> None:
+    """Make ``model.compile(...)`` without ``jit_compile`` compile its steps with XLA exactly
+    when the chapter asked for it (``reproducible``'s ``jit_compile``), so that the page's
+    ``compile`` calls read as the lecture's and the chapter states its choice once, at the top.
+
+    Keras resolves ``jit_compile="auto"``, the default, by itself: never XLA on a machine
+    without a GPU, XLA on a GPU whenever op determinism is off. The full profile wants XLA on
+    a CPU too, and the quick profile none on a GPU, so "auto" is made to mean the chapter's
+    setting, still only where Keras can compile the model with XLA (its ``model_supports_jit``:
+    never while op determinism is on), as it does for an explicit ``jit_compile=True``. An
+    explicit ``jit_compile`` in a ``compile`` call is left as it is.
+    """
+    global _chapter_jit_compile
+    from keras.src.trainers import trainer  # Keras has no public default for jit_compile
+
+    if not hasattr(trainer.Trainer, "_resolve_auto_jit_compile"):
+        raise RuntimeError(
+            "This Keras resolves `jit_compile='auto'` elsewhere than the course expects "
+            f"(keras {keras.__version__}); install the versions in constraints.txt.")
+    if not getattr(trainer.Trainer._resolve_auto_jit_compile, "follows_the_chapter", False):
+        keras_rule = trainer.Trainer._resolve_auto_jit_compile
+
+        def chapter_rule(model) -> bool:
+            if _chapter_jit_compile is None:
+                return keras_rule(model)
+            return _chapter_jit_compile and trainer.model_supports_jit(model)
+
+        chapter_rule.follows_the_chapter = True
+        trainer.Trainer._resolve_auto_jit_compile = chapter_rule
+    _chapter_jit_compile = bool(jit_compile)
 
 
 def _no_op_determinism() -> None:

@@ -8,7 +8,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_lib import results
+from course_lib import results, training
 from course_lib.datasets import load_padded_imdb
 from course_lib.embeddings import nearest_words, principal_components
 from course_lib.evaluation import gradient_norm_by_position
@@ -302,19 +302,66 @@ def test_a_run_needs_the_timer_its_fit_used():
         TrainingRun.from_fit("x", history, EpochTimer())
 
 
-@pytest.mark.filterwarnings("ignore:Model doesn't support `jit_compile=True`")
-@pytest.mark.parametrize("jit_compile", [False, True])
-def test_every_builder_compiles_as_the_chapter_asks(monkeypatch, jit_compile):
-    """A model a later chapter rebuilds trains as the chapter that wrote it: with XLA when
-    that chapter's ``jit_compile`` says so (Keras itself may still decline, see
-    ``training.reproducible``)."""
+@pytest.fixture
+def chapter_set_up():
+    """Run ``reproducible`` as a chapter does, then give this process back the set-up it had:
+    the XLA choice and op determinism outlive the call, and later tests build models too."""
+    from tensorflow.python.framework import config
+
+    before = (training._chapter_jit_compile, config.is_op_determinism_enabled())
+    yield training.reproducible
+    training._chapter_jit_compile = before[0]
+    (config.enable_op_determinism if before[1] else config.disable_op_determinism)()
+
+
+def _models_as_chapters_compile_them():
+    """A plain ``model.compile`` as the pages write it, and each builder, none naming
+    ``jit_compile``: a GRU with dropout, an LSTM over an embedding, a convnet, a dense model."""
     from course_lib.models import conv_regressor, recurrent_regressor
 
+    dense = keras.Sequential([keras.Input((4, 3)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    dense.compile(optimizer="rmsprop", loss="mae")
+    return [dense, recurrent_classifier("LSTM", num_words=50),
+            recurrent_regressor(3, dropout=0.2, recurrent_dropout=0.2), conv_regressor(3)]
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_models_compiled_on_the_page_follow_the_chapters_xla_setting(
+        monkeypatch, chapter_set_up, jit_compile):
+    """The chapter states its XLA choice once (``reproducible(seed, jit_compile=...)``), and
+    every model it compiles without naming ``jit_compile`` follows it: XLA steps in the full
+    profile on a CPU, where Keras' own "auto" never picks XLA, and none in the quick one."""
+    monkeypatch.setattr(training, "_has_gpu", lambda: False)
+    chapter_set_up(0, jit_compile=jit_compile)
+    assert [bool(model.jit_compile) for model in _models_as_chapters_compile_them()] == \
+        [jit_compile] * 4
+    if jit_compile:  # a compile call that names it wins (without XLA, op determinism is on,
+        # and Keras refuses an explicit jit_compile=True under it)
+        explicit = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        explicit.compile(optimizer="rmsprop", loss="mae", jit_compile=False)
+        assert explicit.jit_compile is False
+
+
+def test_xla_stays_off_while_op_determinism_is_on_as_keras_requires(monkeypatch, chapter_set_up):
+    """On a GPU the chapter keeps op determinism, and Keras compiles nothing with XLA under
+    it: "auto" following the chapter must not force XLA there."""
+    from tensorflow.python.framework import config
+
+    monkeypatch.setattr(training, "_has_gpu", lambda: True)
+    chapter_set_up(0, jit_compile=True)
+    assert config.is_op_determinism_enabled()
+    assert not any(model.jit_compile for model in _models_as_chapters_compile_them())
+
+
+def test_before_any_chapter_set_up_keras_resolves_auto_itself(monkeypatch, chapter_set_up):
+    chapter_set_up(0)  # installs the chapter's rule
+    monkeypatch.setattr(training, "_chapter_jit_compile", None)
+    from keras.src.trainers import trainer
+
     asked = []
-    compile_ = keras.Model.compile
-    monkeypatch.setattr(keras.Model, "compile", lambda model, **kwargs: (
-        asked.append(kwargs.get("jit_compile")), compile_(model, **kwargs))[1])
-    recurrent_classifier("GRU", num_words=50, jit_compile=jit_compile)
-    recurrent_regressor(3, jit_compile=jit_compile)
-    conv_regressor(3, jit_compile=jit_compile)
-    assert asked == [jit_compile] * 3
+    rule = trainer.Trainer._resolve_auto_jit_compile
+    monkeypatch.setattr(trainer.Trainer, "_resolve_auto_jit_compile",
+                        lambda model: (asked.append(model.name), rule(model))[1])
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="plain")
+    model.compile(optimizer="rmsprop", loss="mae")
+    assert "plain" in asked and model.jit_compile is False  # Keras: no XLA on a CPU
