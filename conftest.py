@@ -7,8 +7,8 @@ does it for the whole book, so no notebook needs its own workaround.
 nbval's two workers start their first kernels at the same moment, and two kernels started
 at once by separate processes can race for one free port: the loser dies before it replies
 (``Kernel died before replying to kernel_info``) without having run a line. nbval has no
-retry of its own, so a kernel start that fails that way is tried again, as the runner does
-(``course_lib.build.runner.execute_with_retried_start``).
+retry of its own, so its kernel start is wrapped in the runner's retry policy,
+``course_lib.build.kernel.retried_start``: the same attempts, the same failures retried.
 
 nbval's workers take whole notebooks (``--dist loadfile``) in the order they were collected,
 so the run ends when the last long chapter does. The chapters are therefore handed out longest
@@ -18,8 +18,6 @@ fills the gap while the other worker is still busy with a long one. ``make nbval
 """
 
 import functools
-
-KERNEL_START_ATTEMPTS = 3
 
 
 def pytest_collectstart(collector):
@@ -31,7 +29,7 @@ def pytest_collection_modifyitems(config, items):
     notebooks = {item.path for item in items if item.path.suffix == ".ipynb"}
     if len(notebooks) < 2:
         return
-    from course_lib.build.runner import expected_seconds, find_root
+    from course_lib.build.planner import expected_seconds, find_root
 
     seconds = expected_seconds(find_root(next(iter(notebooks))), [p.stem for p in notebooks])
     # a stable sort: each notebook's cells stay together and in order
@@ -48,14 +46,11 @@ def pytest_configure(config):
 
 
 def _retrying(start_new_kernel):
+    from course_lib.build.kernel import retried_start
+
     @functools.wraps(start_new_kernel)
-    def start(*args, **kwargs):
-        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-            try:
-                return start_new_kernel(*args, **kwargs)
-            except RuntimeError:  # died or silent before its first cell: nothing ran
-                if attempt == KERNEL_START_ATTEMPTS:
-                    raise
+    def start(*args, **kwargs):  # a kernel that failed to start has run no cell
+        return retried_start(lambda: start_new_kernel(*args, **kwargs))
 
     start.retried = True
     return start

@@ -27,8 +27,7 @@ from pathlib import Path
 
 from course_lib import run_context
 from course_lib._files import atomic_write_text
-
-LESSONS_DIR = "lessons"  # in a run folder: each chapter's measured margins
+from course_lib.run_folder import RunFolder
 
 
 @dataclass(frozen=True)
@@ -259,7 +258,7 @@ def _measure(key: str, margin: float, run_folder: str) -> tuple[Lesson, float, b
 
 
 def _record(run_folder: Path, item: Lesson, margin: float, held: bool) -> None:
-    path = run_folder / LESSONS_DIR / f"{item.chapter}.json"
+    path = RunFolder(run_folder).lessons_file(item.chapter)
     try:
         measured = json.loads(path.read_text())
     except (OSError, ValueError):  # first lesson of the chapter in this run, or a broken file
@@ -270,13 +269,13 @@ def _record(run_folder: Path, item: Lesson, margin: float, held: bool) -> None:
 
 def forget(chapter: str, run_folder: str | Path) -> None:
     """Drop what a chapter measured in an earlier execution, before it executes again."""
-    (Path(run_folder) / LESSONS_DIR / f"{chapter}.json").unlink(missing_ok=True)
+    RunFolder(run_folder).lessons_file(chapter).unlink(missing_ok=True)
 
 
 def measured(run_folder: str | Path) -> dict[str, dict]:
     """Every lesson margin recorded in a run folder, by lesson key."""
     found = {}
-    for path in sorted((Path(run_folder) / LESSONS_DIR).glob("*.json")):
+    for path in sorted(RunFolder(run_folder).lessons_dir.glob("*.json")):
         found.update(json.loads(path.read_text()))
     return found
 

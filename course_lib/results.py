@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from course_lib import run_context
 from course_lib._checks import check_positive_int
 from course_lib._files import atomic_write_text
+from course_lib.run_folder import RunFolder, committed
 
 if TYPE_CHECKING:
     import keras
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from course_lib.training import TrainingRun
 
 RECALL_VARIABLE = "COURSE_LIB_RECALL_FROM"  # set by `make nbval` only (see above)
-COMMITTED_RUN = "recorded_run"  # in book/: results and timings behind the committed outputs
 TASKS = ("reviews", "weather")
 
 
@@ -101,7 +101,7 @@ def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Re
 
 
 def _chapter_file(chapter: str, run_folder: str | os.PathLike) -> Path:
-    return Path(run_folder) / "results" / f"{chapter}.json"
+    return RunFolder(run_folder).results_file(chapter)
 
 
 def _read(path: Path) -> list[dict]:
@@ -112,7 +112,7 @@ def load_results(run_folder: str | os.PathLike) -> list[Result]:
     """Every result recorded in ``run_folder`` (a run's, or the committed ``book/recorded_run``),
     in chapter order. A folder with no results gives an empty list."""
     found = []
-    for path in sorted((Path(run_folder) / "results").glob("*.json")):
+    for path in sorted(RunFolder(run_folder).results_dir.glob("*.json")):
         found.extend(Result(**item) for item in json.loads(path.read_text()))
     return found
 
@@ -120,9 +120,10 @@ def load_results(run_folder: str | os.PathLike) -> list[Result]:
 def current_run(root: str | os.PathLike | None = None) -> Path:
     """The run the comparison page draws: the one the runner is executing
     (:mod:`course_lib.run_context`), else the committed run beside the chapters
-    (``COMMITTED_RUN``, relative to ``root``, by default the working directory, ``book/``)."""
+    (:func:`course_lib.run_folder.committed` of ``root``, by default the working directory,
+    ``book/``)."""
     folder = run_context.run_folder()
-    return Path(folder) if folder else Path(root or ".") / COMMITTED_RUN
+    return Path(folder) if folder else committed(root or ".").path
 
 
 def record(result: Result, run_folder: str | os.PathLike | None) -> Path | None:
@@ -167,7 +168,7 @@ def recall_folder(environ: dict[str, str] | None = None) -> str:
     reader's kernel). A value that is not a run folder is refused, so a mistyped path cannot
     silently make the test suite train everything again."""
     folder = (os.environ if environ is None else environ).get(RECALL_VARIABLE, "")
-    if folder and not (Path(folder) / "results").is_dir():
+    if folder and not RunFolder(folder).results_dir.is_dir():
         raise OSError(
             f"`{RECALL_VARIABLE}` must name a run folder with a results/ folder (make nbval "
             f"sets it to book/recorded_run). Received: {RECALL_VARIABLE}={folder!r}"

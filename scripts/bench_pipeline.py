@@ -37,7 +37,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import layers  # noqa: E402
 
-from course_lib.build.runner import load_profiles  # noqa: E402
+from course_lib.build.planner import load_profiles  # noqa: E402
 from course_lib.models import conv_regressor, recurrent_classifier  # noqa: E402
 from course_lib.models import recurrent_regressor  # noqa: E402
 from course_lib.training import BatchTimer, reproducible  # noqa: E402

@@ -173,7 +173,8 @@ def test_make_book_full_prints_the_last_whole_projection_before_it_starts(tmp_pa
     import shutil
 
     from course_lib.build import cli, estimate
-    from course_lib.build.estimate import SUMMARY_FILE, inputs_digest, last_projection
+    from course_lib.build.estimate import inputs_digest, last_projection
+    from course_lib.run_folder import ESTIMATE_SUMMARY
 
     root = Path(__file__).parents[1]
     shutil.copy(root / "_toc.yml", tmp_path)
@@ -181,11 +182,11 @@ def test_make_book_full_prints_the_last_whole_projection_before_it_starts(tmp_pa
     assert last_projection(tmp_path) is None
     folder = tmp_path / "_build" / "runs" / "estimate"
     folder.mkdir(parents=True)
-    (folder / SUMMARY_FILE).write_text("{not json")
+    (folder / ESTIMATE_SUMMARY).write_text("{not json")
     assert last_projection(tmp_path) is None
     summary = dict(profile="full", made="2026-12-03 00:10", total_seconds=8820.0,
                    table="| chapter | ... |", inputs=inputs_digest(tmp_path))
-    (folder / SUMMARY_FILE).write_text(json.dumps(summary))
+    (folder / ESTIMATE_SUMMARY).write_text(json.dumps(summary))
     assert last_projection(tmp_path) == {**summary, "current": True}
     assert cli._estimate(tmp_path, "full", None, {}, False, reuse=True) == 0
     printed = capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""The key that decides whether a chapter executes again: every input it names moves it."""
+"""The key that decides whether a chapter executes again: every input it names moves it; and a
+run folder's entry, which reuses a chapter only while its outputs are what was produced."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import shutil
 import nbformat
 import pytest
 
-from course_lib.build.execution_cache import chapter_key
+from course_lib import results
+from course_lib.build.execution_cache import chapter_key, forget, is_fresh, remember
+from course_lib.run_folder import RunFolder
 from tests.conftest import ROOT
 
 PARAMETERS = {"units": 8, "epochs": 3, "source": "imdb_sample"}
@@ -57,3 +60,49 @@ def test_outputs_do_not_change_the_key_but_a_source_does(notebook):
     chapter.cells[1].source += "\n# edited"
     nbformat.write(chapter, notebook)
     assert _key(notebook) != before
+
+
+def test_a_chapter_is_reused_only_while_its_entry_and_outputs_are_what_was_produced(tmp_path):
+    """No entry, another key, a half-written entry, a notebook edited by hand or gone, results
+    recorded since: each means the chapter executes again."""
+    run = RunFolder(tmp_path)
+    run.book_dir.mkdir()
+    executed = shutil.copy(ROOT / "book" / "errata.ipynb", run.notebook("errata"))
+    assert not is_fresh(run, "errata", "key")  # never executed here
+    remember(run, "errata", "key")
+    assert is_fresh(run, "errata", "key") and not is_fresh(run, "errata", "another key")
+    entry = run.cache_entry("errata").read_text()
+    run.cache_entry("errata").write_text('{"key": "half-writ')  # an interrupted write
+    assert not is_fresh(run, "errata", "key")
+    run.cache_entry("errata").write_text(entry)
+    original = executed.read_text()
+    executed.write_text(original.replace("tau_min", "tau_MIN"))  # edited by hand
+    assert not is_fresh(run, "errata", "key")
+    executed.write_text(original)
+    assert is_fresh(run, "errata", "key")
+    results.record(results.Result("errata", "toy", "reviews", "val_accuracy", 0.5, 1, 0.1,
+                                  "sample"), run.path)
+    assert not is_fresh(run, "errata", "key")
+    remember(run, "errata", "key")
+    assert is_fresh(run, "errata", "key")
+    executed.unlink()
+    assert not is_fresh(run, "errata", "key")
+    shutil.copy(ROOT / "book" / "errata.ipynb", executed)
+    forget(run, "errata")
+    assert not is_fresh(run, "errata", "key") and not run.cache_entry("errata").exists()
+
+
+def test_the_data_home_listing_changes_with_a_dataset_but_not_with_a_derived_file(tmp_path, monkeypatch):
+    from course_lib.build.execution_cache import data_home_listing
+    from course_lib.datasets._home import DATA_HOME_ENV
+    from course_lib.datasets.word_vectors import DERIVED_FILES
+
+    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
+    (tmp_path / "imdb.npz").write_bytes(b"reviews")
+    before = data_home_listing()
+    assert [name for name, _, _ in before] == ["imdb.npz"]
+    for name in DERIVED_FILES:  # written by the first run from an installed package
+        (tmp_path / name).write_text("the 0.418 0.24968\n")
+    assert data_home_listing() == before
+    (tmp_path / "jena_climate_2009_2016.csv.zip").write_bytes(b"weather")
+    assert data_home_listing() != before

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from course_lib.build.cli import main
-from course_lib.build.runner import plan_run
+from course_lib.build.planner import plan_run
 from course_lib.datasets import _home
 from course_lib.datasets.catalog import check_archive, fetch_all, files_for, status_table
 from course_lib.datasets.imdb import IMDB_NPZ, IMDB_WORD_INDEX

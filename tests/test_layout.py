@@ -1,6 +1,7 @@
 """The two wings of course_lib: the teaching library, which the chapters import, never imports
 the build wing (course_lib/build/), and neither does any chapter (docs/maintaining.md, "The
-layout")."""
+layout"). The layout of a run folder is named in one module, course_lib/run_folder.py, and the
+planner of the build wing stays pure (no kernel, no process, no papermill)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 
 import pytest
 
+from course_lib import run_folder
 from tests.conftest import ROOT
 
 BUILD = "course_lib.build"
@@ -18,6 +20,9 @@ TEACHING = sorted(path for path in PACKAGE.rglob("*.py")
                   if "build" not in path.relative_to(PACKAGE).parts[:-1]
                   and path != PACKAGE / "__main__.py" and "__pycache__" not in path.parts)
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+# The build wing, one concern a module (course_lib/build/__init__.py says which).
+BUILD_MODULES = {"__init__", "planner", "kernel", "notebooks", "runner", "execution_cache", "cli",
+                 "lab", "rehearsal", "estimate", "sphinx_fixes"}
 
 
 def _imported(tree: ast.AST, package: str) -> set[str]:
@@ -64,7 +69,8 @@ def test_the_wings_are_where_the_check_looks():
     names = {path.relative_to(PACKAGE).as_posix() for path in TEACHING}
     assert {"training.py", "datasets/__init__.py", "datasets/stand_ins.py"} <= names
     assert not any(name.startswith("build/") for name in names)
-    assert (PACKAGE / "build" / "__init__.py").is_file() and (PACKAGE / "build" / "runner.py").is_file()
+    assert "run_folder.py" in names  # chapters' kernels write into run folders
+    assert {path.stem for path in (PACKAGE / "build").glob("*.py")} == BUILD_MODULES
     assert CHAPTERS
 
 
@@ -108,3 +114,102 @@ def test_no_chapter_imports_the_build_wing():
     crossing = {path.name: found for path in CHAPTERS
                 if (found := _build_imports(ast.parse(_chapter_code(path), str(path)), ""))}
     assert not crossing, f"chapters import the build wing, which no reader's kernel needs: {crossing}"
+
+
+def test_no_module_of_the_build_wing_is_over_400_lines():
+    long = {path.name: count for path in (PACKAGE / "build").glob("*.py")
+            if (count := len(path.read_text().splitlines())) > 400}
+    assert not long, f"split these by concern: {long}"
+
+
+def test_the_planner_starts_nothing():
+    """Planning reads files and decides; executing is the kernel module's (course_lib.build.kernel)."""
+    path = PACKAGE / "build" / "planner.py"
+    imported = _imported(ast.parse(path.read_text()), "course_lib.build")
+    executing = {"papermill", "multiprocessing", "concurrent.futures", "subprocess",
+                 "course_lib.build.kernel", "course_lib.build.runner", "course_lib.build.notebooks"}
+    assert not imported & executing, imported & executing
+
+
+LAYOUT = set(run_folder.NAMES)
+PATH_CALLS = {"Path", "PurePath", "joinpath", "join", "with_name", "glob", "rglob", "open"}
+
+
+def _spells_a_path(value: object) -> bool:
+    """A string that looks like a path (a slash, no space) through a run folder's entry."""
+    return (isinstance(value, str) and "/" in value and not any(c.isspace() for c in value)
+            and bool(set(value.split("/")) & LAYOUT))
+
+
+def _layout_spelled_out(tree: ast.AST) -> list[str]:
+    """Every string constant that names a run folder's entry where a path is made: an operand
+    of ``/``, an argument of ``Path``, ``joinpath``, ``glob``..., the value of an assignment
+    (``CACHE_DIR = "cache"``), an item of a tuple or list of folders, and any constant that
+    spells a path through one (``"_build/runs/quick"``, ``f"{run}/logs/..."``). Docstrings,
+    messages and other uses of the same words (the ``lessons`` command) are not paths."""
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                       ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            places = [node.left, node.right]
+        elif isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+                node.func, "id", None)
+            places = node.args if called in PATH_CALLS else []
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            places = [node.value]
+        elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            places = node.elts
+        elif isinstance(node, ast.Constant) and id(node) not in docstrings:
+            places = [node] if _spells_a_path(node.value) else []
+        else:
+            places = []
+        found += [place.value for place in places if isinstance(place, ast.Constant)
+                  and isinstance(place.value, str)
+                  and (place.value in LAYOUT or _spells_a_path(place.value))]
+    return found
+
+
+@pytest.mark.parametrize("source", [
+    'run / "results" / f"{chapter}.json"',
+    'Path(run, "cache")',
+    'LESSONS_DIR = "lessons"',
+    'TIMINGS_FILE: str = "timings.json"',
+    'for folder in ("results", "lessons"):\n    pass',
+    'root / "_build" / "runs" / profile',
+    'open(f"{run}/logs/{chapter}.log")',
+    'Path("_build/runs/quick")',
+    'book / "recorded_run"',
+])
+def test_the_layout_check_sees_a_path_spelled_out(source):
+    assert _layout_spelled_out(ast.parse(source))
+
+
+@pytest.mark.parametrize("source", [
+    'commands.add_parser("lessons", help="run the quick book for several seeds")',
+    'if args.command == "lessons":\n    pass',
+    'run_folder.default(root, "lessons")',
+    'raise OSError("a run folder with a results/ folder (make nbval sets it to book/recorded_run)")',
+    'def f():\n    """Reads results/<chapter>.json and cache/."""',
+    'RunFolder(run).results_file(chapter)',
+])
+def test_the_layout_check_lets_other_uses_of_the_words_pass(source):
+    assert not _layout_spelled_out(ast.parse(source))
+
+
+def test_the_layout_of_a_run_folder_is_named_in_one_module():
+    spelled = {path.relative_to(ROOT).as_posix(): found for path in PACKAGE.rglob("*.py")
+               if path != PACKAGE / "run_folder.py" and "__pycache__" not in path.parts
+               and (found := _layout_spelled_out(ast.parse(path.read_text(), str(path))))}
+    assert not spelled, (f"a run folder's layout spelled out outside course_lib/run_folder.py: "
+                         f"{spelled}; use RunFolder or the module's names")
+
+
+def test_the_committed_run_is_laid_out_like_a_run_folder():
+    committed = run_folder.committed(ROOT / "book")
+    assert committed.results_dir.is_dir() and committed.lessons_dir.is_dir()
+    assert committed.timings.is_file()
+    assert run_folder.default(ROOT, "quick").path == ROOT / "_build" / "runs" / "quick"

@@ -97,7 +97,7 @@ def test_the_run_folder_is_not_a_knob_of_any_chapter(path):
     (course_lib.run_context): the parameters a reader sees are knobs a reader may turn."""
     import papermill
 
-    from course_lib.build.runner import RESERVED
+    from course_lib.build.planner import RESERVED
 
     notebook = nbformat.read(path, as_version=4)
     assert not set(RESERVED) & set(papermill.inspect_notebook(str(path)))
@@ -110,7 +110,7 @@ def test_both_convnets_of_chapter_11_reach_the_comparison_page():
     from course_lib import results
     from course_lib.comparison import rows
 
-    recorded = results.load_results(ROOT / "book" / results.COMMITTED_RUN)
+    recorded = results.load_results(ROOT / "book" / "recorded_run")
     for task in ("reviews", "weather"):
         assert ("11_conv1d", "Conv1D") in {(r.chapter, r.model) for r in rows(recorded, task)}
     page = nbformat.read(ROOT / "book" / "13_comparison.ipynb", as_version=4)
@@ -284,7 +284,7 @@ def test_a_chapter_with_xla_steps_compiles_every_model_it_trains_with_them():
     ``reproducible``: one model compiled otherwise would train op by op without op
     determinism, or turn it back on and keep every later model from XLA. The full profile
     sets it in every chapter that has it."""
-    from course_lib.build.runner import declared_parameters, load_profiles
+    from course_lib.build.planner import declared_parameters, load_profiles
 
     full = load_profiles(ROOT)["full"]
     with_switch = []

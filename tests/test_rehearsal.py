@@ -5,8 +5,10 @@ import nbformat
 import pytest
 
 from course_lib import models
-from course_lib.build.rehearsal import ChapterRehearsal, RehearsalReport, _sort_errors, capped_training
-from course_lib.build.runner import Rehearsal, list_chapters, plan_run, run_book
+from course_lib.build.planner import list_chapters, plan_run
+from course_lib.build.rehearsal import (ChapterRehearsal, Rehearsal, RehearsalReport, _sort_errors,
+                                        capped_training)
+from course_lib.build.runner import run_book
 from course_lib.datasets import _home
 from course_lib.datasets.imdb import IMDB_NPZ
 from tests.conftest import ROOT

@@ -1,4 +1,7 @@
-"""The chapter runner: validation before execution, run folders, failures that keep their work."""
+"""The chapter runner end to end, in real kernels: a run folder written, a failure that keeps its
+work, a refresh, a hung cell, the execution cache across runs; and the command line. What a run
+decides before it executes (names, types, order, reuse) is tested without kernels in
+tests/test_planner.py; retrying a kernel's start in tests/test_kernel.py."""
 
 import json
 import os
@@ -10,99 +13,9 @@ import nbformat
 import pytest
 
 from course_lib.build.cli import main
-from course_lib.build.runner import ChapterFailed, find_root, list_chapters, load_profiles, plan_run, run_book
+from course_lib.build.rehearsal import Rehearsal
+from course_lib.build.runner import ChapterFailed, run_book
 from tests.conftest import ROOT
-
-
-def test_chapters_come_from_the_table_of_contents():
-    chapters = list_chapters(ROOT)
-    assert chapters[0] == "01_recap"
-    assert "intro" not in chapters  # a markdown page, nothing to execute
-
-
-@pytest.mark.parametrize("profile", sorted(load_profiles(ROOT)))
-def test_every_profile_names_real_parameters_with_compatible_types(profile):
-    plan = plan_run(ROOT, profile)
-    assert [name for name, _ in plan] == list_chapters(ROOT)
-
-
-def test_quick_profile_overrides_nothing():
-    assert all(parameters == {} for _, parameters in plan_run(ROOT, "quick"))
-
-
-def _lecture_settings():
-    import yaml
-
-    return yaml.safe_load((ROOT / "book" / "lecture_settings.yml").read_text())
-
-
-def _full_profile_values(chapter):
-    """What a chapter runs with under the full profile: the profile's value, else its default."""
-    import ast
-
-    from course_lib.build.runner import declared_parameters
-
-    defaults = {name: ast.literal_eval(spec["default"])
-                for name, spec in declared_parameters(ROOT, chapter).items()}
-    return {**defaults, **dict(plan_run(ROOT, "full", [chapter]))[chapter]}
-
-
-@pytest.mark.parametrize("chapter", sorted(_lecture_settings()))
-def test_the_full_profile_runs_each_chapter_with_the_lectures_settings(chapter):
-    runs_with = _full_profile_values(chapter)
-    differences = {name: (runs_with.get(name, "not a parameter"), lecture)
-                   for name, lecture in _lecture_settings()[chapter].items()
-                   if runs_with.get(name, "not a parameter") != lecture}
-    assert not differences, f"{chapter}: full profile vs the lecture (name: (full, lecture)): {differences}"
-
-
-# Full-profile settings that choose how the steps run, not what is trained: the lecture's Keras
-# had no such switch, so its table cannot vouch for them.
-HOW_NOT_WHAT = {"jit_compile"}
-
-
-def test_the_full_profile_sets_nothing_the_lecture_table_does_not_vouch_for():
-    lecture = _lecture_settings()
-    unvouched = {chapter: sorted(set(overrides) - set(lecture.get(chapter, {})) - HOW_NOT_WHAT)
-                 for chapter, overrides in load_profiles(ROOT)["full"].items()}
-    assert not any(unvouched.values()), unvouched
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(profile="fast"), r"Unknown profile. Received: profile='fast'. Valid: \['full', 'quick'\]"),
-    (dict(profile="quick", chapters=["99_nope"]), r"Unknown chapters. Received: chapters=\['99_nope'\]. Valid: \['01_recap'"),
-    (dict(profile="quick", chapters=[]), r"Unknown chapters. Received: chapters=\[\]"),
-    (dict(profile="quick", overrides={"epochz": 3}),
-     r"No selected chapter has a parameter 'epochz'. Received: epochz=3. Valid: \[.*'units'"),
-    (dict(profile="quick", chapters=["01_recap"], overrides={"epochs": 3}),
-     r"No selected chapter has a parameter 'epochs'. Received: epochs=3. Valid: \['batch_size'"),
-    (dict(profile="quick", overrides={"run_folder": "/tmp/elsewhere"}),
-     r"`run_folder` is reserved: the runner chooses the run folder; use --run-dir to choose "
-     r"another. Received: run_folder='/tmp/elsewhere'"),
-    (dict(profile="quick", overrides={"report_lessons": True}),
-     r"`report_lessons` is reserved: only `course-lib lessons` and `course-lib rehearse` report"),
-    (dict(profile="quick", overrides={"units": "many"}),
-     r"parameter `units` must be of type int. Received: units='many'"),
-    (dict(profile="quick", overrides={"units": True}),
-     r"parameter `units` must be of type int. Received: units=True"),
-])
-def test_bad_names_and_types_are_refused_before_running(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        plan_run(ROOT, **kwargs)
-
-
-def test_an_override_applies_to_every_chapter_that_declares_it():
-    from course_lib.build.runner import chapters_without
-
-    plan = plan_run(ROOT, "quick", overrides={"seed": 1})
-    seeded = [name for name, parameters in plan if parameters.get("seed") == 1]
-    assert "07_forecasting" in seeded and "01_recap" in seeded
-    assert chapters_without(plan, {"seed": 1})["seed"] == ["13_comparison", "errata"]
-
-
-def test_find_root_outside_the_book_is_a_clear_error(tmp_path):
-    with pytest.raises(OSError, match="No _toc.yml found"):
-        find_root(tmp_path)
 
 
 # What the light stand-ins of three chapters run after their real title and parameters cells.
@@ -133,15 +46,23 @@ def _copy_book(tmp_path):
 
 
 def test_run_writes_executed_notebooks_and_timings_without_touching_book(tmp_path):
+    from course_lib import results
+
     root = _copy_book(tmp_path)
     source = root / "book" / "01_recap.ipynb"
     before = source.read_bytes()
     environment_before = dict(os.environ)
+    run_dir = root / "_build" / "runs" / "quick"
+    stale = results.Result(chapter="01_recap", model="a model it no longer trains", task="reviews",
+                           metric="val_accuracy", value=0.5, parameters=1, seconds_per_epoch=1.0, source="sample")
+    results.record(stale, run_dir)
+    results.record(results.Result(**{**stale.__dict__, "chapter": "02_tokenization"}), run_dir)
     report = run_book(root, "quick", ["01_recap"], overrides={"units": 5}, progress=False)
     assert source.read_bytes() == before
-    assert dict(os.environ) == environment_before  # the run folder reaches chapters as a parameter
-    run_dir = root / "_build" / "runs" / "quick"
+    assert dict(os.environ) == environment_before  # the run folder reaches chapters in their workers
     assert report.run_dir == run_dir
+    # a rerun chapter keeps no figures of its previous run; other chapters keep theirs
+    assert [r.chapter for r in results.load_results(run_dir)] == ["02_tokenization"]
     timings = json.loads((run_dir / "timings.json").read_text())
     assert timings["01_recap"] > 0
     executed = nbformat.read(run_dir / "book" / "01_recap.ipynb", as_version=4)
@@ -228,52 +149,10 @@ def test_console_script_and_module_are_installed():
         assert result.returncode == 0 and result.stdout.strip() == f"course-lib {__version__}"
 
 
-def test_a_rerun_chapter_keeps_no_figures_of_its_previous_run(tmp_path):
-    from course_lib import results
-
-    root = _copy_book(tmp_path)
-    run_dir = root / "_build" / "runs" / "quick"
-    stale = results.Result(chapter="01_recap", model="a model it no longer trains", task="reviews",
-                           metric="val_accuracy", value=0.5, parameters=1, seconds_per_epoch=1.0, source="sample")
-    results.record(stale, run_dir)
-    other = results.Result(**{**stale.__dict__, "chapter": "02_tokenization"})
-    results.record(other, run_dir)
-    run_book(root, "quick", ["01_recap"], progress=False)
-    assert [r.chapter for r in results.load_results(run_dir)] == ["02_tokenization"]
-
-
-def test_dependencies_come_from_notebook_metadata(tmp_path):
-    from course_lib.build.runner import chapter_dependencies
-
-    needs = chapter_dependencies(ROOT, list_chapters(ROOT))
-    assert needs["06_gru"] == {"04_simple_rnn", "05_lstm"}
-    assert needs["13_comparison"] == set(list_chapters(ROOT)) - {"13_comparison"}
-    assert chapter_dependencies(ROOT, ["06_gru"]) == {"06_gru": set()}  # run alone: computes its own
-
-
-def test_a_dependency_cycle_is_refused_not_waited_on(tmp_path):
-    root = _copy_book(tmp_path)
-    for name, other in (("01_recap", "02_tokenization"), ("02_tokenization", "01_recap")):
-        notebook = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
-        notebook.metadata["course_lib"] = {"after": [other]}
-        nbformat.write(notebook, root / "book" / f"{name}.ipynb")
-    with pytest.raises(ValueError, match=r"Chapters wait on each other in a cycle: \['01_recap', '02_tokenization'\]"):
-        run_book(root, "quick", ["01_recap", "02_tokenization"], progress=False, jobs=2)
-
-
 @pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
 def test_jobs_must_be_a_positive_integer(jobs):
     with pytest.raises(ValueError, match=rf"`jobs` must be a positive integer. Received: jobs={jobs!r}"):
         run_book(ROOT, "quick", ["01_recap"], progress=False, jobs=jobs)
-
-
-def test_long_chains_start_first_when_timings_are_known():
-    from course_lib.build.runner import longest_remaining_seconds
-
-    needs = {"a": set(), "b": set(), "c": {"b"}, "z": {"a", "b", "c"}}
-    chains = longest_remaining_seconds(needs, {"a": 50, "b": 10, "c": 60, "z": 5})
-    assert chains == {"a": 55, "b": 75, "c": 65, "z": 5}  # b first: c waits on it
-    assert set(longest_remaining_seconds(needs, {}).values()) == {0.0}  # unknown: book order
 
 
 def _compared_outputs(notebook_path):
@@ -329,11 +208,11 @@ def test_reruns_are_identical_in_what_nbval_compares_and_in_recorded_figures(tmp
 
 def test_a_refresh_commits_timings_and_results_beside_the_chapters(tmp_path):
     from course_lib import results
-    from course_lib.build.runner import expected_seconds
+    from course_lib.build.planner import expected_seconds
 
     root = _copy_book(tmp_path)
     _write_recording_chapter(root / "book" / "02_tokenization.ipynb", model="toy")
-    committed_run = root / "book" / results.COMMITTED_RUN
+    committed_run = root / "book" / "recorded_run"
     committed = committed_run / "results"
     shutil.rmtree(committed_run, ignore_errors=True)
     committed.mkdir(parents=True)
@@ -404,25 +283,46 @@ def test_a_second_run_reuses_every_chapter_whose_inputs_did_not_change(tmp_path)
     nbformat.write(notebook, root / "book" / "02_tokenization.ipynb")
     third = run_book(root, "quick", chapters, progress=False, jobs=2)
     assert set(third.seconds) == {"02_tokenization", "errata"} and third.reused == ["01_recap"]
-    forced = run_book(root, "quick", ["01_recap"], progress=False, force=True)
-    assert set(forced.seconds) == {"01_recap"}
-    # a changed parameter is another run (`-p units=4`), executed, then reused as such
-    changed = run_book(root, "quick", ["01_recap"], overrides={"units": 4}, progress=False)
-    assert set(changed.seconds) == {"01_recap"} and changed.reused == []
-    same = run_book(root, "quick", ["01_recap"], overrides={"units": 4}, progress=False)
-    assert same.seconds == {} and same.reused == ["01_recap"]
 
 
-def test_a_broken_cache_entry_or_output_is_ignored_and_the_chapter_executes(tmp_path):
-    root = _copy_book(tmp_path)
-    run_dir = root / "_build" / "runs" / "quick"
-    run_book(root, "quick", ["01_recap", "errata"], progress=False, jobs=2)
-    (run_dir / "cache" / "01_recap.json").write_text('{"key": "half-writ')  # interrupted write
-    executed = run_dir / "book" / "errata.ipynb"
-    executed.write_text(executed.read_text().replace("tau_min", "tau_MIN"))  # edited by hand
-    again = run_book(root, "quick", ["01_recap", "errata"], progress=False, jobs=2)
-    assert set(again.seconds) == {"01_recap", "errata"} and again.reused == []
-    assert "tau_MIN" not in executed.read_text()
+@pytest.mark.parametrize("kwargs, reuse", [
+    ({}, True), ({"force": True}, False), ({"refresh": True}, False),
+    ({"rehearsal": Rehearsal("", "")}, False)])
+def test_only_a_plain_run_reuses_chapters(tmp_path, monkeypatch, kwargs, reuse):
+    """What the run hands the planner's schedule (tests/test_planner.py: ``reuse=False``
+    executes every chapter); stopped there, before anything is written."""
+    import course_lib.build.runner as runner
+
+    class Planned(Exception):
+        pass
+
+    def schedule(needs, seconds, *, reuse):
+        raise Planned(reuse)
+
+    monkeypatch.setattr(runner, "Schedule", schedule)
+    with pytest.raises(Planned) as planned:
+        run_book(ROOT, "quick", ["01_recap"], run_dir=tmp_path / "run", progress=False, **kwargs)
+    assert planned.value.args == (reuse,) and not (tmp_path / "run").exists()
+
+
+def test_a_chapters_key_changes_with_its_parameters_the_lesson_mode_and_what_it_reads(tmp_path):
+    """``-p units=4`` is another run than the default, and a reported run (``course-lib
+    lessons``) another than an enforcing one; a chapter that waits for another is keyed by the
+    results that one recorded in this run folder."""
+    from course_lib import results
+    from course_lib.build.runner import cache_keys
+    from course_lib.run_folder import RunFolder
+
+    run = RunFolder(tmp_path)
+    plain, four = ({"06_gru": {}, "01_recap": parameters} for parameters in ({}, {"units": 4}))
+    keys = [cache_keys(ROOT, run, plan, reporting)("01_recap")
+            for plan, reporting in ((plain, False), (four, False), (plain, True))]
+    assert len(set(keys)) == 3
+    assert cache_keys(ROOT, run, plain, False)("01_recap") == keys[0]
+    before = cache_keys(ROOT, run, plain, False)("06_gru")
+    results.record(results.Result("05_lstm", "LSTM", "reviews", "val_accuracy", 0.8, 1, 0.1,
+                                  "sample"), run.path)
+    assert cache_keys(ROOT, run, plain, False)("06_gru") != before
 
 
 def test_kernel_logs_go_to_the_run_folder_not_the_console(tmp_path, capfd):
@@ -496,75 +396,6 @@ def test_cli_lessons_tabulates_every_run_and_fails_when_a_lesson_does_not_hold(
         "seed-0-onednn-off", "seed-1-onednn-off"]
 
 
-def test_the_data_home_listing_changes_with_a_dataset_but_not_with_a_derived_file(tmp_path, monkeypatch):
-    from course_lib.datasets._home import DATA_HOME_ENV
-    from course_lib.datasets.word_vectors import DERIVED_FILES
-    from course_lib.build.execution_cache import data_home_listing
-
-    monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
-    (tmp_path / "imdb.npz").write_bytes(b"reviews")
-    before = data_home_listing()
-    assert [name for name, _, _ in before] == ["imdb.npz"]
-    for name in DERIVED_FILES:  # written by the first run from an installed package
-        (tmp_path / name).write_text("the 0.418 0.24968\n")
-    assert data_home_listing() == before
-    (tmp_path / "jena_climate_2009_2016.csv.zip").write_bytes(b"weather")
-    assert data_home_listing() != before
-
-
-def _kernel_that_dies_at_start(times):
-    """An ``execute`` that fails like a kernel losing a port race, ``times`` times, then runs."""
-    calls = []
-
-    def execute():
-        calls.append(1)
-        if len(calls) <= times:
-            raise RuntimeError("Kernel died before replying to kernel_info")
-
-    return execute, calls
-
-
-def test_a_kernel_that_dies_before_its_first_cell_is_started_again(tmp_path, capsys):
-    from course_lib.build.runner import execute_with_retried_start
-
-    execute, calls = _kernel_that_dies_at_start(times=2)
-    assert execute_with_retried_start(execute, tmp_path / "never_written.ipynb", attempts=3) is None
-    assert len(calls) == 3
-    assert capsys.readouterr().err.count("starting it again") == 2
-
-    execute, calls = _kernel_that_dies_at_start(times=3)
-    failure = execute_with_retried_start(execute, tmp_path / "never_written.ipynb", attempts=3)
-    assert failure == (None, "RuntimeError: Kernel died before replying to kernel_info")
-    assert len(calls) == 3
-
-
-def test_a_failure_that_would_repeat_is_not_retried(tmp_path):
-    from course_lib.build.runner import execute_with_retried_start
-
-    calls = []
-
-    def execute():
-        calls.append(1)
-        raise FileNotFoundError("no such kernel: python3")
-
-    failure = execute_with_retried_start(execute, tmp_path / "never_written.ipynb")
-    assert failure == (None, "FileNotFoundError: no such kernel: python3") and len(calls) == 1
-
-
-def test_a_kernel_that_dies_inside_a_cell_is_not_started_again(tmp_path):
-    from course_lib.build.runner import execute_with_retried_start
-
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"),
-                                               nbformat.v4.new_code_cell("2")])
-    notebook.cells[1].metadata["papermill"] = {"start_time": "2026-11-26T00:00:00"}
-    output = tmp_path / "partly_run.ipynb"
-    nbformat.write(notebook, output)
-    execute, calls = _kernel_that_dies_at_start(times=1)
-    assert execute_with_retried_start(execute, output) == (
-        2, "RuntimeError: Kernel died before replying to kernel_info")
-    assert len(calls) == 1
-
-
 def test_a_start_up_failure_shows_the_end_of_the_kernel_log(tmp_path):
     log = tmp_path / "chapter.log"
     log.write_text("".join(f"line {n}\n" for n in range(30)) + "OSError: address already in use\n")
@@ -573,58 +404,3 @@ def test_a_start_up_failure_shows_the_end_of_the_kernel_log(tmp_path):
     assert "line 5\n" not in message
     in_a_cell = str(ChapterFailed("01_recap", 3, "ValueError: bad", tmp_path / "x.ipynb", log))
     assert "address already in use" not in in_a_cell
-
-
-def test_nbval_starts_a_kernel_again_when_it_dies_before_its_first_cell():
-    import importlib.util
-
-    from nbval import kernel
-
-    spec = importlib.util.spec_from_file_location("harness", ROOT / "conftest.py")
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
-
-    assert kernel.start_new_kernel.retried  # the harness wrapped what nbval's RunningKernel calls
-    calls = []
-
-    def start_new_kernel(**kwargs):
-        calls.append(kwargs)
-        if len(calls) < conftest.KERNEL_START_ATTEMPTS:
-            raise RuntimeError("Kernel died before replying to kernel_info")
-        return "manager", "client"
-
-    assert conftest._retrying(start_new_kernel)(kernel_name="python3") == ("manager", "client")
-    assert len(calls) == conftest.KERNEL_START_ATTEMPTS
-    calls.clear()
-    with pytest.raises(RuntimeError):
-        conftest._retrying(lambda: (_ for _ in ()).throw(RuntimeError("dead")))()
-
-
-def test_a_run_folder_holds_every_file_the_chapters_quote(tmp_path):
-    """``jupyter-book build`` of a run folder reads ``{literalinclude}`` paths from it."""
-    import re
-
-    from course_lib.build.runner import stage_sources
-
-    stage_sources(ROOT, tmp_path)
-    quoted = set()
-    for path in (ROOT / "book").glob("*.ipynb"):
-        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells)
-        quoted |= set(re.findall(r"```\{literalinclude\}\s+(\S+)", text))
-    assert "../course_lib/datasets/imdb_sample.py" in quoted
-    for relative in quoted:
-        assert (tmp_path / "book" / relative).is_file(), relative
-
-
-def test_a_cells_printed_pieces_are_joined_into_one_output():
-    from course_lib.build.runner import joined_streams
-
-    pieces = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
-              nbformat.v4.new_output("stream", name="stdout", text="b\n"),
-              nbformat.v4.new_output("display_data", data={"text/plain": "figure"}),
-              nbformat.v4.new_output("stream", name="stdout", text="c\n"),
-              nbformat.v4.new_output("stream", name="stderr", text="warning\n")]
-    joined = joined_streams(pieces)
-    assert [(o.output_type, o.get("name"), o.get("text")) for o in joined] == [
-        ("stream", "stdout", "a\nb\n"), ("display_data", None, None),
-        ("stream", "stdout", "c\n"), ("stream", "stderr", "warning\n")]

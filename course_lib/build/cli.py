@@ -9,10 +9,12 @@ import sys
 
 from pathlib import Path
 
-from course_lib import __version__
-from course_lib.build.runner import (ChapterFailed, chapters_without, find_root, list_chapters,
-                                     load_profiles, plan_run, run_book)
+from course_lib import __version__, run_folder
+from course_lib.build.planner import (chapters_without, find_root, list_chapters, load_profiles,
+                                      plan_run)
+from course_lib.build.runner import ChapterFailed, run_book
 from course_lib.lessons import KERNEL_PATHS, kernel_path, table
+from course_lib.run_folder import RunFolder
 
 
 def _parse_parameter(text: str) -> tuple[str, object]:
@@ -113,13 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         from course_lib.build.lab import prepare_lab
 
         try:
-            moved = prepare_lab(root / "book", root / "_build" / "lab")
+            moved = prepare_lab(root / run_folder.BOOK, root / run_folder.BUILD / "lab")
         except (ValueError, OSError) as exc:
             print(f"course-lib: error: {exc}", file=sys.stderr)
             return 2
         for line in moved:
             print(f"course-lib: {line}", file=sys.stderr)
-        print(root / "_build" / "lab")
+        print(root / run_folder.BUILD / "lab")
         return 0
     overrides = dict(args.parameter)
     try:
@@ -162,7 +164,7 @@ def _fetch(root: Path, profile: str, data_home: str | None) -> int:
 
 def _estimate(root: Path, profile: str, chapters: list[str] | None,
               overrides: dict, uncapped: bool, reuse: bool = False) -> int:
-    from course_lib.build.estimate import REPORT_FILE, STEPS, estimate, last_projection
+    from course_lib.build.estimate import STEPS, estimate, last_projection
 
     if reuse and (chapters or overrides or uncapped):
         print("course-lib: error: --reuse prints the whole profile's last projection; it takes "
@@ -194,7 +196,7 @@ def _estimate(root: Path, profile: str, chapters: list[str] | None,
               "the book's rendering are not included. This machine, two chapters never at "
               f"once. Total: {result.total_seconds / 60:.0f} min "
               f"({result.total_seconds / 3600:.1f} h).")
-    print(f"report: {result.run_dir / REPORT_FILE}")
+    print(f"report: {RunFolder(result.run_dir).estimate_report}")
     failed = [chapter for chapter in result.chapters if chapter.errors]
     for chapter in failed:
         print(f"course-lib: {chapter.chapter} did not run through: {chapter.errors[0]}",
@@ -203,7 +205,7 @@ def _estimate(root: Path, profile: str, chapters: list[str] | None,
 
 
 def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
-    from course_lib.build.rehearsal import REPORT_FILE, rehearse
+    from course_lib.build.rehearsal import rehearse
 
     try:
         report = rehearse(root, chapters, jobs=jobs)
@@ -211,10 +213,10 @@ def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
         print(f"course-lib: error: {exc}", file=sys.stderr)
         return 2
     print(report.table())
-    print(f"report: {report.run_dir / REPORT_FILE}")
+    print(f"report: {RunFolder(report.run_dir).rehearsal_report}")
     if not report.passed:
         print("course-lib: the rehearsal found errors (last column); the executed notebooks "
-              f"are in {report.run_dir / 'book'}", file=sys.stderr)
+              f"are in {RunFolder(report.run_dir).book_dir}", file=sys.stderr)
     return 0 if report.passed else 1
 
 
@@ -225,7 +227,7 @@ def _lessons(root: Path, seeds: list[int], paths: list[str], jobs: int) -> int:
     for seed in seeds:
         for path in paths:
             label = f"seed {seed}, {path}"
-            runs[label] = root / "_build" / "runs" / "lessons" / f"seed-{seed}-{path}"
+            runs[label] = run_folder.default(root, "lessons").path / f"seed-{seed}-{path}"
             print(f"course-lib lessons: {label}", flush=True)
             try:
                 with kernel_path(path):

@@ -36,13 +36,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_lib import run_folder
 from course_lib._checks import check_positive_int
+from course_lib.run_folder import RunFolder
 
 STEPS = 6  # batches timed per epoch, training and validation each
 EPOCHS = 2  # epochs run per fit: the first traces the graphs, the second times the steps
-FITS_DIR = "fits"  # in the run folder: what each chapter's fit calls asked for and took
-REPORT_FILE = "estimate.md"
-SUMMARY_FILE = "estimate.json"  # the last whole-profile projection, for `--reuse`
 
 
 def planned_steps(x, *, batch_size=None, validation_split=0.0, validation_data=None,
@@ -286,42 +285,42 @@ def estimate(
     stand-ins; its executed notebooks, the fit records and ``estimate.md`` go to ``run_dir``
     (default ``_build/runs/estimate``).
     """
+    from course_lib.build.planner import find_root
     from course_lib.build.rehearsal import CELL_TIMEOUT, PROFILE, rehearse
-    from course_lib.build.runner import find_root
 
     check_positive_int(steps=steps)
     if profile != PROFILE:
         raise ValueError(f"`profile` must be {PROFILE!r}: the quick profile runs in minutes, "
                          f"time it with `make book`. Received: profile={profile!r}")
     root = find_root(root)
-    capped_dir = root / "_build" / "runs" / "estimate"
-    run_dir = Path(run_dir) if run_dir else (
-        capped_dir.with_name("estimate-uncapped") if uncapped else capped_dir)
-    fits_dir = (run_dir / FITS_DIR).resolve()
+    capped = run_folder.default(root, "estimate")
+    run = RunFolder(run_dir) if run_dir else (
+        run_folder.default(root, "estimate-uncapped") if uncapped else capped)
+    fits_dir = run.fits_dir.resolve()
     limit = None if uncapped else steps
     setup = ("from course_lib.build.estimate import measure_fits\n"
              f"measure_fits({limit!r}, {str(fits_dir)!r}, '{{chapter}}')")
     for stale in fits_dir.glob("*.json"):  # an earlier estimate's records
         stale.unlink()
-    report = rehearse(root, chapters, run_dir=run_dir, overrides=dict(overrides or {}),
+    report = rehearse(root, chapters, run_dir=run.path, overrides=dict(overrides or {}),
                       training_setup=setup, progress=progress,
                       cell_timeout=None if uncapped else CELL_TIMEOUT)
-    result = Estimate(profile, run_dir, [], uncapped)
+    result = Estimate(profile, run.path, [], uncapped)
     if uncapped:  # compare with the last capped estimate's projection
-        for path in sorted((capped_dir / FITS_DIR).glob("*.json")):
+        for path in sorted(capped.fits_dir.glob("*.json")):
             result.projections[path.stem] = [Fit(**fit) for fit in json.loads(path.read_text())]
     for item in report.chapters:
-        path = fits_dir / f"{item.chapter}.json"
+        path = run.fits_file(item.chapter)
         fits = [Fit(**fit) for fit in json.loads(path.read_text())] if path.is_file() else []
         result.chapters.append(ChapterEstimate(item.chapter, fits, item.seconds,
                                                item.peak_mib, item.errors))
-    (run_dir / REPORT_FILE).write_text(result.table() + "\n")
+    run.estimate_report.write_text(result.table() + "\n")
     whole = not (uncapped or chapters or overrides or any(c.errors for c in result.chapters))
     if whole:
         summary = dict(profile=profile, made=time.strftime("%Y-%m-%d %H:%M"),
                        total_seconds=result.total_seconds, table=result.table(),
                        inputs=inputs_digest(root))
-        (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
+        run.estimate_summary.write_text(json.dumps(summary, indent=1) + "\n")
     return result
 
 
@@ -329,10 +328,10 @@ def last_projection(root: str | os.PathLike | None = None) -> dict | None:
     """The last projection of the whole profile on this machine (what :func:`estimate` wrote
     when it ran every chapter with no override and none failed), or None. Its ``"current"``
     says whether the chapters, the profiles and ``course_lib`` are still those it measured."""
-    from course_lib.build.runner import find_root
+    from course_lib.build.planner import find_root
 
     root = find_root(root)
-    path = root / "_build" / "runs" / "estimate" / SUMMARY_FILE
+    path = run_folder.default(root, "estimate").estimate_summary
     try:
         summary = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -347,9 +346,8 @@ def inputs_digest(root: Path) -> str:
     """What a projection depends on besides the machine: every chapter's code (not the outputs
     a refresh writes), the profiles and the installed ``course_lib``."""
     from course_lib.build.execution_cache import file_sha256, library_digest, notebook_inputs
-    from course_lib.build.runner import BOOK_DIR, list_chapters
+    from course_lib.build.planner import PROFILES_FILE, chapter_source, list_chapters
 
-    book = root / BOOK_DIR
-    chapters = {name: notebook_inputs(book / f"{name}.ipynb") for name in list_chapters(root)}
-    digest = [chapters, file_sha256(book / "profiles.yml"), library_digest()]
+    chapters = {name: notebook_inputs(chapter_source(root, name)) for name in list_chapters(root)}
+    digest = [chapters, file_sha256(root / run_folder.BOOK / PROFILES_FILE), library_digest()]
     return hashlib.sha256(json.dumps(digest, sort_keys=True).encode()).hexdigest()

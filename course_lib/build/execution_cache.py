@@ -4,7 +4,8 @@ A chapter's outputs are a function of its inputs: the notebook's cells, the para
 run, the code of ``course_lib`` (and the data that ships with it), the files in the data home,
 the kernel settings that change float round-off, and the results of the chapters it reuses.
 The *key* of a chapter is a sha256 over all of them. After a chapter executes, the runner
-stores its key and the digests of what it produced in ``<run folder>/cache/<chapter>.json``;
+stores its key and the digests of what it produced in the run folder's cache entry
+(``cache/<chapter>.json``, :meth:`course_lib.run_folder.RunFolder.cache_entry`);
 the next run reuses the chapter when the key is the same and the stored notebook and results
 are still exactly what was produced. Anything else (a changed input, a missing, edited,
 half-written or corrupted entry or output) means the chapter executes again.
@@ -24,8 +25,8 @@ import course_lib
 from course_lib._files import atomic_write_text
 from course_lib.datasets._home import DATA_HOME_ENV
 from course_lib.datasets.word_vectors import DERIVED_FILES
+from course_lib.run_folder import RunFolder
 
-CACHE_DIR = "cache"
 # Environment variables that change what a kernel computes (kernel path, threads, backend).
 KERNEL_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
                       "OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "KERAS_BACKEND",
@@ -89,27 +90,25 @@ def chapter_key(source: Path, parameters: Mapping[str, object], dependency_resul
     return _sha256(json.dumps(parts, sort_keys=True, default=str).encode())
 
 
-def _entry_path(run_dir: Path, chapter: str) -> Path:
-    return run_dir / CACHE_DIR / f"{chapter}.json"
-
-
-def is_fresh(run_dir: Path, chapter: str, key: str, notebook: Path, results: Path) -> bool:
-    """Whether the outputs of ``chapter`` in ``run_dir`` were produced under ``key`` and are
-    untouched since. A corrupted or half-written entry counts as no entry."""
+def is_fresh(run: RunFolder, chapter: str, key: str) -> bool:
+    """Whether the outputs of ``chapter`` in the run folder (its executed notebook and its
+    recorded results) were produced under ``key`` and are untouched since. A corrupted or
+    half-written entry counts as no entry."""
     try:
-        entry = json.loads(_entry_path(run_dir, chapter).read_text())
-        produced = file_sha256(notebook)
+        entry = json.loads(run.cache_entry(chapter).read_text())
+        produced = file_sha256(run.notebook(chapter))
         return (produced is not None and entry["key"] == key and entry["notebook"] == produced
-                and entry["results"] == file_sha256(results))
+                and entry["results"] == file_sha256(run.results_file(chapter)))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
 
-def remember(run_dir: Path, chapter: str, key: str, notebook: Path, results: Path) -> None:
+def remember(run: RunFolder, chapter: str, key: str) -> None:
     """Record that ``chapter`` was executed under ``key``, with the digests of its outputs."""
-    entry = dict(key=key, notebook=file_sha256(notebook), results=file_sha256(results))
-    atomic_write_text(_entry_path(run_dir, chapter), json.dumps(entry, indent=2))
+    entry = dict(key=key, notebook=file_sha256(run.notebook(chapter)),
+                 results=file_sha256(run.results_file(chapter)))
+    atomic_write_text(run.cache_entry(chapter), json.dumps(entry, indent=2))
 
 
-def forget(run_dir: Path, chapter: str) -> None:
-    _entry_path(run_dir, chapter).unlink(missing_ok=True)
+def forget(run: RunFolder, chapter: str) -> None:
+    run.cache_entry(chapter).unlink(missing_ok=True)

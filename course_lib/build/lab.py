@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib import run_folder
 from course_lib._files import atomic_write_text
 
 ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
@@ -100,9 +101,9 @@ def prepare_lab(book: str | Path, lab: str | Path) -> list[str]:
         atomic_write_text(target, text)
         written[source.name] = _digest(text)
         atomic_write_text(ledger, json.dumps(written, indent=2, sort_keys=True))
-    committed = book / "recorded_run"
+    committed = run_folder.committed(book).path
     if committed.is_dir():  # the comparison chapter draws the committed run
-        shutil.rmtree(lab / "recorded_run", ignore_errors=True)
-        shutil.copytree(committed, lab / "recorded_run")
+        shutil.rmtree(run_folder.committed(lab).path, ignore_errors=True)
+        shutil.copytree(committed, run_folder.committed(lab).path)
     atomic_write_text(ledger, json.dumps(written, indent=2, sort_keys=True))
     return moved

@@ -13,8 +13,8 @@ rehearsal. Each chapter's time and peak memory are reported.
 
 The stand-ins pass the loaders' verification only through
 :func:`course_lib.datasets._home.accept_stand_ins`, which the rehearsal calls in each
-chapter's kernel (:class:`course_lib.build.runner.Rehearsal`): no file or setting a user could
-leave behind makes them pass.
+chapter's kernel (:class:`Rehearsal`, the prelude and epilogue the runner wraps each chapter in):
+no file or setting a user could leave behind makes them pass.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib import run_folder
 from course_lib._checks import check_positive_int
-from course_lib.build.runner import (BOOK_DIR, TIMINGS_FILE, ChapterFailed, Rehearsal,
-                                     declared_parameters, find_root, plan_run, run_book)
+from course_lib.build.planner import declared_parameters, find_root, plan_run
+from course_lib.build.runner import ChapterFailed, run_book
 from course_lib.datasets import stand_ins
 from course_lib.lessons import NotLearned
+from course_lib.run_folder import RunFolder
 
 PROFILE = "full"
 STEPS = 3  # training steps per epoch, and validation steps, in a rehearsal
-MEMORY_DIR = "memory"  # in the run folder: each chapter's peak resident memory
-REPORT_FILE = "rehearsal.md"
 
 _PRELUDE = """\
 # Rehearsal only: the stand-in datasets, accepted by their digests, and capped training.
@@ -57,9 +57,30 @@ try:
     _peak /= 1024 ** 2 if sys.platform == "darwin" else 1024
 except ImportError:  # Windows has no resource module: no figure
     _peak = None
-pathlib.Path({memory_dir!r}, "{{chapter}}.json").write_text(json.dumps({{"peak_mib": _peak}}))
+pathlib.Path({memory_file!r}).write_text(json.dumps({{"peak_mib": _peak}}))
 """
 CELL_TIMEOUT = 900  # seconds: a stand-in's cell takes well under a minute; a hung one fails
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """How a rehearsal executes a chapter, which a normal run never does: ``prelude`` runs in
+    the kernel before the chapter's first cell, ``epilogue`` after its last (``{chapter}`` in
+    either is replaced by the chapter's name), and every cell runs even after one raised, so
+    that a chapter reaches all its code; its errors stay in the executed notebook for
+    :func:`rehearse` to sort out. :func:`course_lib.build.runner.run_book` takes it and hands
+    it to each chapter's worker (:mod:`course_lib.build.kernel`)."""
+
+    prelude: str
+    epilogue: str
+
+    def wrap(self, notebook: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+        prelude, epilogue = (nbformat.v4.new_code_cell(code.replace("{chapter}", chapter))
+                             for code in (self.prelude, self.epilogue))
+        for cell in (prelude, epilogue):
+            cell.metadata["tags"] = ["rehearsal"]
+        notebook.cells = [prelude, *notebook.cells, epilogue]
+        return notebook
 
 
 @dataclass
@@ -132,38 +153,36 @@ def rehearse(
     check_positive_int(jobs=jobs, steps=steps)
     root = find_root(root)
     chapters = [name for name, _ in plan_run(root, PROFILE, chapters)]  # names checked first
-    run_dir = Path(run_dir) if run_dir else root / "_build" / "runs" / "rehearsal"
-    memory_dir = run_dir.resolve() / MEMORY_DIR
-    shutil.rmtree(memory_dir, ignore_errors=True)  # figures of an earlier rehearsal
-    memory_dir.mkdir(parents=True)
+    # resolved: the kernels write their peak memory there from their own working folder
+    run = RunFolder(Path(run_dir or run_folder.default(root, "rehearsal").path).resolve())
+    shutil.rmtree(run.memory_dir, ignore_errors=True)  # figures of an earlier rehearsal
+    run.memory_dir.mkdir(parents=True)
     for name in chapters:  # an earlier rehearsal's notebook must not stand for this one's
-        (run_dir / BOOK_DIR / f"{name}.ipynb").unlink(missing_ok=True)
+        run.notebook(name).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="course-rehearsal-") as home:
         digests = {str(Path(home, name)): digest
                    for name, digest in stand_ins.write_stand_ins(Path(home)).items()}
         setup = training_setup or f"training.limit_steps({steps!r})"
         wrapper = Rehearsal(
             prelude=_PRELUDE.format(data_home=home, digests=digests, training_setup=setup),
-            epilogue=_EPILOGUE.format(memory_dir=str(memory_dir)))
+            epilogue=_EPILOGUE.format(memory_file=str(run.memory_file("{chapter}"))))
         outcome = {name: ChapterRehearsal(name) for name in chapters}
         try:
-            run_book(root, PROFILE, chapters, run_dir=run_dir, jobs=jobs,
+            run_book(root, PROFILE, chapters, run_dir=run.path, jobs=jobs,
                      overrides=(capped_training(root, chapters, steps) if overrides is None
                                 else overrides),
                      progress=progress, cell_timeout=cell_timeout, rehearsal=wrapper)
         except ChapterFailed as exc:  # died or hung: the other chapters' figures still count
             outcome[exc.chapter].errors.append(str(exc).splitlines()[0])
-    timings = run_dir / TIMINGS_FILE  # each chapter's seconds, written as it finishes
-    seconds = json.loads(timings.read_text()) if timings.is_file() else {}
+    seconds = json.loads(run.timings.read_text()) if run.timings.is_file() else {}
     for name, item in outcome.items():
-        executed = (run_dir / BOOK_DIR / f"{name}.ipynb").is_file() and not item.errors
+        executed = run.notebook(name).is_file() and not item.errors
         item.seconds = seconds.get(name) if executed else None
-        memory = memory_dir / f"{name}.json"
-        if memory.is_file():
-            item.peak_mib = json.loads(memory.read_text())["peak_mib"]
-        _sort_errors(run_dir / BOOK_DIR / f"{name}.ipynb", item)
-    result = RehearsalReport(run_dir, list(outcome.values()))
-    (run_dir / REPORT_FILE).write_text(result.table() + "\n")
+        if run.memory_file(name).is_file():
+            item.peak_mib = json.loads(run.memory_file(name).read_text())["peak_mib"]
+        _sort_errors(run.notebook(name), item)
+    result = RehearsalReport(run.path, list(outcome.values()))
+    run.rehearsal_report.write_text(result.table() + "\n")
     return result
 
 
