@@ -254,36 +254,40 @@ def test_printed_lines_fit_their_box_on_the_page(path):
 BUILDERS = {"recurrent_classifier", "recurrent_regressor", "conv_regressor"}
 
 
-def _calls_without_jit_compile(notebook) -> list[str]:
-    """Every ``reproducible``, ``.compile`` and course_lib builder call in a chapter's code
-    that does not pass the chapter's ``jit_compile``."""
+def _xla_set_up(notebook) -> tuple[list[str], list[str], int]:
+    """Where a chapter's code handles XLA: the ``reproducible`` calls that pass the chapter's
+    ``jit_compile``, the ``.compile`` and course_lib builder calls that name ``jit_compile``
+    at all, and how many lines of the code a reader sees mention it, the parameters cell
+    aside."""
     import ast
 
-    missing = []
-    for cell in notebook.cells[1:]:
-        if cell.cell_type != "code":
+    set_up, naming, visible = [], [], 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
             continue
+        if "remove-cell" not in cell.metadata.get("tags", []):
+            visible += sum("jit_compile" in line for line in cell.source.splitlines())
         for node in ast.walk(ast.parse(cell.source)):
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name not in BUILDERS | {"compile", "reproducible"}:
-                continue
-            if name == "compile" and isinstance(func.value, ast.Name) and func.value.id == "re":
-                continue
             passed = {k.arg: k.value for k in node.keywords}
-            value = passed.get("jit_compile")
-            if not (isinstance(value, ast.Name) and value.id == "jit_compile"):
-                missing.append(ast.get_source_segment(cell.source, node).splitlines()[0])
-    return missing
+            line = ast.get_source_segment(cell.source, node).splitlines()[0]
+            if name == "reproducible":
+                value = passed.get("jit_compile")
+                if isinstance(value, ast.Name) and value.id == "jit_compile":
+                    set_up.append(line)
+            elif name in BUILDERS | {"compile"} and "jit_compile" in passed:
+                naming.append(line)
+    return set_up, naming, visible
 
 
-def test_a_chapter_with_xla_steps_compiles_every_model_it_trains_with_them():
-    """A chapter's ``jit_compile`` reaches every model it compiles, builds or rebuilds, and
-    ``reproducible``: one model compiled otherwise would train op by op without op
-    determinism, or turn it back on and keep every later model from XLA. The full profile
-    sets it in every chapter that has it."""
+def test_a_chapter_states_its_xla_choice_once_and_every_model_follows_it():
+    """A chapter's ``jit_compile`` is stated once, in its set-up (``reproducible``), and no
+    ``compile`` or builder call names it: every model then follows the set-up (tested in
+    tests/test_library.py), so the full profile, which sets it in every chapter that has it,
+    still compiles every model's steps with XLA, and the quick profile none."""
     from course_lib.build.planner import declared_parameters, load_profiles
 
     full = load_profiles(ROOT)["full"]
@@ -292,16 +296,19 @@ def test_a_chapter_with_xla_steps_compiles_every_model_it_trains_with_them():
         if "jit_compile" not in declared_parameters(ROOT, path.stem):
             continue
         with_switch.append(path.stem)
-        assert _calls_without_jit_compile(nbformat.read(path, as_version=4)) == [], path.stem
+        set_up, naming, visible = _xla_set_up(nbformat.read(path, as_version=4))
+        assert (len(set_up), naming, visible) == (1, [], 1), path.stem
         assert full[path.stem].get("jit_compile") is True, path.stem
     assert len(with_switch) == 9, with_switch  # chapters 4 to 12
 
 
-def test_the_xla_switch_check_finds_a_model_compiled_without_it():
+def test_the_xla_check_finds_a_model_that_names_its_own_setting():
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("jit_compile: bool = False"),
+        nbformat.v4.new_code_cell("jit_compile: bool = False", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("reproducible(seed, jit_compile=jit_compile)\n"
-                                  "model.compile(loss='mae', jit_compile=jit_compile)\n"
-                                  "other = recurrent_regressor(3)\npattern = re.compile('x')"),
+                                  "model.compile(loss='mae')\n"
+                                  "other = recurrent_regressor(3, jit_compile=True)\n"
+                                  "pattern = re.compile('x')"),
     ])
-    assert _calls_without_jit_compile(notebook) == ["recurrent_regressor(3)"]
+    assert _xla_set_up(notebook) == (["reproducible(seed, jit_compile=jit_compile)"],
+                                     ["recurrent_regressor(3, jit_compile=True)"], 2)

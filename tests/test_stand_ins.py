@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from course_lib.build.runner import load_profiles
+from course_lib.build.planner import load_profiles
 from course_lib.datasets import _home, stand_ins
 from course_lib.datasets.imdb import load_imdb, load_imdb_word_index
 from course_lib.datasets.weather import JENA_HEADER, JENA_MEMBER, JENA_ROWS, clean_wind, load_jena

@@ -31,8 +31,6 @@ from course_lib.build.notebooks import commit_chapter, stage_sources, tidy_noteb
 from course_lib.build.planner import (CELL_TIMEOUT, Schedule, chapter_dependencies,
                                       chapter_source, expected_seconds, find_root, list_chapters,
                                       plan_run)
-# tests/test_stand_ins.py imports load_profiles from here; its home is the planner.
-from course_lib.build.planner import load_profiles  # noqa: F401
 from course_lib.run_folder import RunFolder
 
 if TYPE_CHECKING:
