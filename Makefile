@@ -22,9 +22,9 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_san
 	--nbval-cell-timeout 600 -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder
 # nbval re-executes the chapters on another kernel path than `make refresh` used (oneDNN's
 # kernels off, one thread per kernel): an output that depends on float round-off or on training
-# differs there, so it fails here instead of on a reader's machine.
-OTHER_KERNEL_PATH := TF_ENABLE_ONEDNN_OPTS=0 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
-	OMP_NUM_THREADS=1
+# differs there, so it fails here instead of on a reader's machine. Its settings come from the
+# one table of kernel paths, course_lib.lessons.KERNEL_PATHS, which `make lessons` also runs.
+OTHER_KERNEL_PATH = $$($(BIN)/course-lib kernel-path onednn-off)
 
 # The runner sets these for the kernels it starts (course_lib/run_context.py); one left in a
 # shell must not turn make test's enforced lessons into reported ones.
@@ -96,7 +96,7 @@ unit-test: $(STAMP)
 # A chapter that compares with another chapter's model recalls it from the committed run instead
 # of training it again, so each chapter's training runs once (course_lib/results.py says more).
 nbval: $(STAMP)
-	$(OTHER_KERNEL_PATH) COURSE_LIB_DETERMINISTIC=1 COURSE_LIB_RECALL_FROM=$(CURDIR)/book/recorded_run $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
+	env $(OTHER_KERNEL_PATH) COURSE_LIB_DETERMINISTIC=1 COURSE_LIB_RECALL_FROM=$(CURDIR)/book/recorded_run $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
 
 book-check: $(STAMP)
 	$(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS) --all

@@ -3,6 +3,8 @@
 import json
 import os
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -118,9 +120,15 @@ def test_kernel_path_sets_and_restores_the_environment(monkeypatch):
 
 
 def test_nbval_runs_on_the_lessons_second_kernel_path():
+    """The Makefile's nbval takes its kernel settings from the one table `make lessons` uses."""
     makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
     line = re.search(r"^OTHER_KERNEL_PATH\s*[:?]?=\s*(.+)$", makefile, flags=re.M).group(1)
-    assert dict(item.split("=") for item in line.split()) == lessons.KERNEL_PATHS["onednn-off"]
+    assert line.strip() == "$$($(BIN)/course-lib kernel-path onednn-off)"
+    recipe = re.search(r"^nbval:.*\n\t(.+)$", makefile, flags=re.M).group(1)
+    assert recipe.startswith("env $(OTHER_KERNEL_PATH) ")
+    printed = subprocess.run([sys.executable, "-m", "course_lib", "kernel-path", "onednn-off"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert dict(item.split("=") for item in printed.split()) == lessons.KERNEL_PATHS["onednn-off"]
 
 
 def _chapter_code(name):

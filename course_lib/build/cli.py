@@ -88,11 +88,19 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--reuse", action="store_true",
                           help="print the last projection of the whole profile made on this "
                           "machine, if there is one, instead of measuring again")
+    kernel = commands.add_parser(
+        "kernel-path", help="print the environment of a TensorFlow kernel path as NAME=VALUE "
+        "pairs (the Makefile's nbval runs on onednn-off: `env $(course-lib kernel-path "
+        "onednn-off) ...`)")
+    kernel.add_argument("name", choices=list(KERNEL_PATHS), help="the kernel path")
     commands.add_parser(
         "lab", help="write the chapters into _build/lab/ with the numbers of the committed run "
         "in their text (JupyterLab cannot render glued text), for `make lab`")
     args = parser.parse_args(argv)
 
+    if args.command == "kernel-path":
+        print(" ".join(f"{name}={value}" for name, value in KERNEL_PATHS[args.name].items()))
+        return 0
     try:
         root = find_root()
     except OSError as exc:
