@@ -123,11 +123,10 @@ def test_the_full_profile_sets_nothing_the_lecture_table_does_not_vouch_for():
      r"No selected chapter has a parameter 'epochz'. Received: epochz=3. Valid: \[.*'units'"),
     (dict(profile="quick", chapters=["01_recap"], overrides={"epochs": 3}),
      r"No selected chapter has a parameter 'epochs'. Received: epochs=3. Valid: \['batch_size'"),
-    (dict(profile="quick", overrides={"run_folder": "/tmp/elsewhere"}),
-     r"`run_folder` is reserved: the runner chooses the run folder; use --run-dir to choose "
-     r"another. Received: run_folder='/tmp/elsewhere'"),
+    (dict(profile="quick", overrides={"run_folder": "/tmp/elsewhere"}),  # the runner's own
+     r"No selected chapter has a parameter 'run_folder'. Received: run_folder='/tmp/elsewhere'"),
     (dict(profile="quick", overrides={"report_lessons": True}),
-     r"`report_lessons` is reserved: only `course-lib lessons` and `course-lib rehearse` report"),
+     r"No selected chapter has a parameter 'report_lessons'. Received: report_lessons=True"),
     (dict(profile="quick", overrides={"units": "many"}),
      r"parameter `units` must be of type int. Received: units='many'"),
     (dict(profile="quick", overrides={"units": True}),

@@ -30,13 +30,6 @@ import yaml
 from course_lib import run_folder
 from course_lib.run_folder import RunFolder
 
-# What only the runner decides, refused as a parameter with the reason and what to use instead.
-# The runner tells the kernel through its environment (course_lib.run_context).
-RESERVED = {
-    "run_folder": "the runner chooses the run folder; use --run-dir to choose another",
-    "report_lessons": ("only `course-lib lessons` and `course-lib rehearse` report lessons "
-                       "instead of enforcing them, so that a normal run always enforces them"),
-}
 PROFILES_FILE = "profiles.yml"  # in book/
 CELL_TIMEOUT = {"quick": 900}  # seconds a cell may run per profile; other profiles: no limit
 _PAPERMILL_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
@@ -157,9 +150,10 @@ def plan_run(
     A profile must name only parameters its chapters declare. An override (``-p NAME=VALUE``)
     applies to every selected chapter that declares ``NAME`` and skips the others, so that
     ``-p seed=1`` reseeds a whole-book run; a name no selected chapter declares is refused.
-    Unknown profile, chapter or parameter names, values of the wrong type, and the reserved
-    names (:data:`RESERVED`), raise a ``ValueError`` listing the valid choices, so a long run
-    cannot fail on a typo.
+    Unknown profile, chapter or parameter names and values of the wrong type raise a
+    ``ValueError`` listing the valid choices, so a long run cannot fail on a typo. What only
+    the runner decides (the run folder, the lessons mode) is no parameter of any chapter: it
+    reaches the kernel through its environment (:mod:`course_lib.run_context`).
     """
     profiles = load_profiles(root)
     if profile not in profiles:
@@ -176,9 +170,6 @@ def plan_run(
     if bad or not selected:
         raise ValueError(f"Unknown chapters. Received: chapters={selected}. Valid: {known}")
     overrides = dict(overrides or {})
-    for key, value in overrides.items():
-        if key in RESERVED:
-            raise ValueError(f"`{key}` is reserved: {RESERVED[key]}. Received: {key}={value!r}")
     plan, taken = [], set()
     for name in (chapter for chapter in known if chapter in selected):
         declared = declared_parameters(root, name)
