@@ -35,7 +35,8 @@ def report_lessons(environ: Mapping[str, str] | None = None) -> bool:
     return value == "1"
 
 
-def enter(folder: str, report: bool, environ: MutableMapping[str, str] | None = None) -> None:
+def tell_kernels(folder: str, report: bool,
+                 environ: MutableMapping[str, str] | None = None) -> None:
     """Set both facts for the kernels started from now on in this process (a runner worker,
     which executes one chapter at a time)."""
     environ = os.environ if environ is None else environ

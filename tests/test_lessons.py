@@ -149,7 +149,7 @@ def test_a_lesson_follows_what_the_runner_told_the_kernel(tmp_path, monkeypatch,
     from course_lib import run_context
 
     environ = {}
-    run_context.enter(str(tmp_path), True, environ)
+    run_context.tell_kernels(str(tmp_path), True, environ)
     assert run_context.run_folder(environ) == str(tmp_path) and run_context.report_lessons(environ)
     monkeypatch.setenv(run_context.RUN_FOLDER_VARIABLE, str(tmp_path))  # undone after the test
     monkeypatch.setenv(run_context.REPORT_LESSONS_VARIABLE, "1")

@@ -89,7 +89,7 @@ def _execute_chapter(source: str, output: str, parameters: dict, log: str,
     """
     import papermill
 
-    run_context.enter(run_folder, report)
+    run_context.tell_kernels(run_folder, report)
 
     with open(log, "w") as handle:
         os.dup2(handle.fileno(), 1)
