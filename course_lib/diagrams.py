@@ -1,27 +1,26 @@
 """The lecture's schematic pictures (unrolled RNN, LSTM and GRU cells, bidirectional layer, 1-D
-convolution, the forecasting timeline, the Conv1D + GRU pipeline), drawn by code so that the book needs no image files and every picture can be
-redrawn, checked and changed like the rest of the package. Each function returns a closed
-Figure sized like the other plots; ``ALT_TEXT`` describes each picture for readers who cannot see
-it. Colours keep one meaning throughout: grey inputs, blue cells and sigmoid gates, orange tanh
-candidates and the backward direction, green outputs, red the path that carries information far."""
+convolution, the forecasting timeline, the Conv1D + GRU pipeline), drawn by code so that the
+book needs no image files and every picture can be redrawn, checked and changed like the rest of
+the package. Each function returns a closed Figure sized like the other plots; ``ALT_TEXT``
+describes each picture for readers who cannot see it. Colours keep one meaning throughout: grey
+inputs, blue cells and sigmoid gates, orange tanh candidates and the backward direction, green
+outputs, red the path that carries information far.
+
+This module holds what the chapters import (the pictures and their texts); the boxes, arrows and
+sizing they are drawn with are course_lib._drawing's, and the insides of the LSTM and GRU cells,
+which two pictures share, course_lib._cell_drawing's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
-from course_lib.plots import FIGSIZE, figure, finish
-
-FONT = 10
-SMALL = 9
-INPUT, CELL, CANDIDATE, OUTPUT, HIGHLIGHT = "0.45", "C0", "C1", "C2", "C3"
-LINE = "0.3"
+from course_lib._cell_drawing import CELL_XLIM, CELL_YLIM, draw_gru, draw_lstm
+from course_lib._drawing import (CANDIDATE, CELL, FONT, HIGHLIGHT, INPUT, LINE, OUTPUT, SMALL,
+                                 arrow, box, note, sized_figure)
+from course_lib.plots import finish
 
 ALT_TEXT: dict[str, str] = {
     "unrolled_rnn": (
@@ -78,67 +77,6 @@ def _check_between(name: str, value: object, low: int, high: int, high_text: str
             f"`{name}` must be between {low} and {high_text or high}. Received: {name}={value!r}")
 
 
-def _canvas(ax: Axes, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.axis("off")
-
-
-def _sized_figure(xlim: tuple[float, float], ylim: tuple[float, float], *, ncols: int = 1,
-                  title_lines: int = 1) -> tuple[Figure, list[Axes]]:
-    """A figure as tall as the drawing's proportions ask, so that the width, not the height,
-    limits the equal-aspect drawing and it spans the page."""
-    width = FIGSIZE[0] / ncols
-    height = width * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0]) + 0.3 * title_lines + 0.4
-    # whole pixels at the book's dpi: the figure's size, printed as the cell's text value,
-    # then reads the same everywhere instead of as a float with round-off digits
-    fig, axes = figure(ncols, height=round(float(np.clip(height, 1.8, 6.0)), 2))
-    for ax in axes:
-        _canvas(ax, xlim, ylim)
-    return fig, axes
-
-
-def _box(ax: Axes, center: tuple[float, float], text: str, color: str, *,
-         size: tuple[float, float] = (1.0, 0.8), fontsize: float = FONT, lw: float = 1.3,
-         gid: str | None = None) -> FancyBboxPatch:
-    (x, y), (w, h) = center, size
-    patch = FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.12",
-                           facecolor=to_rgba(color, 0.18), edgecolor=color, lw=lw, zorder=3,
-                           gid=gid)
-    ax.add_patch(patch)
-    if text:
-        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4)
-    return patch
-
-
-def _node(ax: Axes, center: tuple[float, float], text: str, *, radius: float = 0.3,
-          fontsize: float = FONT + 2) -> None:
-    """A point-wise operation (element-wise product, sum, ``1 - z``) sitting on a line."""
-    ax.add_patch(Circle(center, radius, facecolor="white", edgecolor=LINE, lw=1.2, zorder=3))
-    ax.text(*center, text, ha="center", va="center_baseline", fontsize=fontsize, zorder=4)
-
-
-def _arrow(ax: Axes, *points: tuple[float, float], color: str = LINE, lw: float = 1.4,
-           head: bool = True, head_size: float = 11) -> None:
-    """A polyline through ``points`` with an arrow head on its last segment."""
-    xs, ys = zip(*points)
-    if len(points) > 2:
-        ax.plot(xs[:-1], ys[:-1], color=color, lw=lw, solid_capstyle="butt", zorder=2)
-    ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>" if head else "-",
-                                 mutation_scale=head_size, color=color, lw=lw, shrinkA=0, shrinkB=0,
-                                 zorder=2))
-
-
-def _dot(ax: Axes, center: tuple[float, float], color: str = LINE) -> None:
-    """A junction: the line is copied into a second branch."""
-    ax.add_patch(Circle(center, 0.08, color=color, zorder=3))
-
-
-def _text(ax: Axes, x: float, y: float, text: str, *, fontsize: float = FONT, **kwargs) -> None:
-    ax.text(x, y, text, fontsize=fontsize, zorder=5, **kwargs)
-
-
 def unrolled_rnn(steps: int = 4) -> Figure:
     """Unrolling shows that a recurrent layer is one cell reused at every step, and that the last
     output depends on every input only through the chain of states: the long path along which
@@ -146,139 +84,33 @@ def unrolled_rnn(steps: int = 4) -> Figure:
     _check_between("steps", steps, 2, 6)
     gap, cell, last = 2.4, (1.2, 0.8), steps - 1
     y_in, y_cell, y_out = 0.0, 1.7, 3.4
-    fig, (ax,) = _sized_figure((-2.9, last * gap + 1.0), (-0.55, 4.0), title_lines=2)
+    fig, (ax,) = sized_figure((-2.9, last * gap + 1.0), (-0.55, 4.0), title_lines=2)
     for t in range(steps):
         x = t * gap
-        _box(ax, (x, y_in), f"$x_{{{t}}}$", INPUT, size=(0.8, 0.6))
-        _box(ax, (x, y_cell), "tanh", CELL, size=cell)
-        _box(ax, (x, y_out), f"$h_{{{t}}}$", HIGHLIGHT if t == last else OUTPUT, size=(0.8, 0.6))
-        _arrow(ax, (x, y_in + 0.3), (x, y_cell - 0.4), color=HIGHLIGHT)
-        _arrow(ax, (x, y_cell + 0.4), (x, y_out - 0.3), color=HIGHLIGHT if t == last else LINE)
+        box(ax, (x, y_in), f"$x_{{{t}}}$", INPUT, size=(0.8, 0.6))
+        box(ax, (x, y_cell), "tanh", CELL, size=cell)
+        box(ax, (x, y_out), f"$h_{{{t}}}$", HIGHLIGHT if t == last else OUTPUT, size=(0.8, 0.6))
+        arrow(ax, (x, y_in + 0.3), (x, y_cell - 0.4), color=HIGHLIGHT)
+        arrow(ax, (x, y_cell + 0.4), (x, y_out - 0.3), color=HIGHLIGHT if t == last else LINE)
         if t < last:
-            _arrow(ax, (x + 0.6, y_cell), (x + gap - 0.6, y_cell), color=HIGHLIGHT)
-            _text(ax, x + gap / 2, y_cell + 0.1, f"$h_{{{t}}}$", ha="center", va="bottom")
-    _arrow(ax, (-1.6, y_cell), (-0.6, y_cell))
-    _text(ax, -1.7, y_cell, "$h_{-1} = 0$", ha="right", va="center")
-    _text(ax, 0.12, y_in + 0.75, "$W$", va="center", color=HIGHLIGHT)
-    _text(ax, gap / 2, y_cell - 0.12, "$U$", ha="center", va="top", color=HIGHLIGHT)
+            arrow(ax, (x + 0.6, y_cell), (x + gap - 0.6, y_cell), color=HIGHLIGHT)
+            note(ax, x + gap / 2, y_cell + 0.1, f"$h_{{{t}}}$", ha="center", va="bottom")
+    arrow(ax, (-1.6, y_cell), (-0.6, y_cell))
+    note(ax, -1.7, y_cell, "$h_{-1} = 0$", ha="right", va="center")
+    note(ax, 0.12, y_in + 0.75, "$W$", va="center", color=HIGHLIGHT)
+    note(ax, gap / 2, y_cell - 0.12, "$U$", ha="center", va="top", color=HIGHLIGHT)
     ax.set_title(f"SimpleRNN unrolled over {steps} steps: $h_t = \\tanh(x_t W + h_{{t-1}} U + b)$"
                  f"\nred: every path into $h_{{{last}}}$, from each of $x_0 \\ldots x_{{{last}}}$",
                  fontsize=FONT)
     return finish(fig)
 
 
-# One frame for both cells, so the two panels of lstm_vs_gru compare like for like.
-_CARRY_Y, _UPPER_Y, _GATE_Y, _BUS_Y, _GATE_HALF = 5.6, 4.2, 2.7, 1.1, 0.45
-_CELL_XLIM, _CELL_YLIM = (-1.7, 13.0), (-0.9, 6.5)
-
-
-def _cell_tools(ax: Axes, compact: bool) -> tuple[float, Callable[..., None], Callable[..., None]]:
-    """Node radius, arrow and node drawers at the cell's scale: a half-width panel needs larger
-    nodes and smaller arrow heads to stay legible."""
-    radius = 0.36 if compact else 0.3
-    arrow = partial(_arrow, ax, head_size=8 if compact else 11)
-    node = partial(_node, ax, radius=radius, fontsize=SMALL if compact else FONT + 2)
-    return radius, arrow, node
-
-
-def _rim(start: tuple[float, float], center: tuple[float, float],
-         radius: float) -> tuple[float, float]:
-    """Where a line from ``start`` towards a node's ``center`` meets the node's circle."""
-    direction = np.subtract(center, start)
-    x, y = np.asarray(center) - radius * direction / np.hypot(*direction)
-    return float(x), float(y)
-
-
-def _cell_frame(ax: Axes, x_in: float) -> None:
-    """The cell's outline, and ``x_t`` entering from below to join the input bus."""
-    ax.add_patch(FancyBboxPatch((0.6, 0.35), 10.2, 5.85, boxstyle="round,pad=0,rounding_size=0.3",
-                                facecolor="0.97", edgecolor="0.75", lw=1, zorder=0))
-    _arrow(ax, (x_in, -0.25), (x_in, _BUS_Y), head=False)
-    _dot(ax, (x_in, _BUS_Y))
-    _text(ax, x_in, -0.3, "$x_t$", ha="center", va="top")
-
-
-def _gate(ax: Axes, x: float, name: str, color: str, compact: bool,
-          arrow: Callable[..., None]) -> None:
-    """A dense layer on ``[h_{t-1}, x_t]``: labelled by its name when compact, else by its
-    activation (the name then labels its outgoing arrow)."""
-    activation = "tanh" if color == CANDIDATE else "$\\sigma$"
-    _box(ax, (x, _GATE_Y), name if compact else activation, color, size=(1.0, 2 * _GATE_HALF))
-    arrow((x, _BUS_Y), (x, _GATE_Y - _GATE_HALF))
-
-
-def _draw_lstm(ax: Axes, compact: bool) -> None:
-    r, arrow, node = _cell_tools(ax, compact)
-    f, i, c, o, out, plus = 3.0, 4.6, 6.2, 7.8, 9.4, 5.4
-    _cell_frame(ax, 1.6)
-    arrow((0.0, _BUS_Y), (o, _BUS_Y), head=False)
-    _text(ax, -0.1, _BUS_Y, "$h_{t-1}$", ha="right", va="center")
-    arrow((0.0, _CARRY_Y), (12.0, _CARRY_Y), color=HIGHLIGHT, lw=2.2)
-    _text(ax, -0.1, _CARRY_Y, "$c_{t-1}$", ha="right", va="center")
-    _text(ax, 12.1, _CARRY_Y, "$c_t$", ha="left", va="center")
-    for x, name, color in ((f, "$f$", CELL), (i, "$i$", CELL), (c, "$\\tilde{c}$", CANDIDATE),
-                           (o, "$o$", CELL)):
-        _gate(ax, x, name, color, compact, arrow)
-    arrow((f, _GATE_Y + _GATE_HALF), (f, _CARRY_Y - r))
-    node((f, _CARRY_Y), "⊙")
-    for x in (i, c):
-        arrow((x, _GATE_Y + _GATE_HALF), _rim((x, _GATE_Y + _GATE_HALF), (plus, _UPPER_Y), r))
-    node((plus, _UPPER_Y), "⊙")
-    arrow((plus, _UPPER_Y + r), (plus, _CARRY_Y - r))
-    node((plus, _CARRY_Y), "+")
-    _dot(ax, (out, _CARRY_Y), HIGHLIGHT)
-    if compact:  # tanh(c_t) as a label: a box would not fit the half-width panel
-        arrow((out, _CARRY_Y), (out, _GATE_Y + r))
-        _text(ax, out + 0.15, _UPPER_Y, "tanh", va="center", fontsize=SMALL)
-    else:
-        arrow((out, _CARRY_Y), (out, _UPPER_Y + 0.3))
-        _box(ax, (out, _UPPER_Y), "tanh", CANDIDATE, size=(1.0, 0.6), fontsize=SMALL)
-        arrow((out, _UPPER_Y - 0.3), (out, _GATE_Y + r))
-    arrow((o + 0.5, _GATE_Y), (out - r, _GATE_Y))
-    node((out, _GATE_Y), "⊙")
-    arrow((out, _GATE_Y - r), (out, _BUS_Y), (12.0, _BUS_Y), color=OUTPUT, lw=1.8)
-    _text(ax, 12.1, _BUS_Y, "$h_t$", ha="left", va="center")
-    if compact:
-        return
-    _text(ax, f + 0.12, (_GATE_Y + _CARRY_Y) / 2, "$f_t$", va="center")
-    _text(ax, i + 0.1, 3.75, "$i_t$", ha="right", va="center")
-    _text(ax, c - 0.1, 3.75, "$\\tilde{c}_t$", ha="left", va="center")
-    _text(ax, (o + 0.5 + out - r) / 2, _GATE_Y + 0.1, "$o_t$", ha="center", va="bottom")
-    _text(ax, (f + i) / 2, _BUS_Y - 0.12, "$[h_{t-1}, x_t]$", ha="center", va="top",
-          fontsize=SMALL)
-
-
-def _draw_gru(ax: Axes) -> None:
-    r, arrow, node = _cell_tools(ax, compact=True)
-    z, reset, cand, one_minus, h_in = 3.0, 4.8, 7.0, 5.0, 1.0
-    _cell_frame(ax, 1.6)
-    arrow((0.0, _CARRY_Y), (12.0, _CARRY_Y), color=HIGHLIGHT, lw=2.2)
-    _text(ax, -0.1, _CARRY_Y, "$h_{t-1}$", ha="right", va="center")
-    _text(ax, 12.1, _CARRY_Y, "$h_t$", ha="left", va="center")
-    _dot(ax, (h_in, _CARRY_Y), HIGHLIGHT)
-    arrow((h_in, _CARRY_Y), (h_in, _BUS_Y), (cand, _BUS_Y), head=False)
-    for x, name, color in ((z, "$z$", CELL), (reset, "$r$", CELL),
-                           (cand, "$\\tilde{h}$", CANDIDATE)):
-        _gate(ax, x, name, color, True, arrow)
-    arrow((z, _GATE_Y + _GATE_HALF), (z, _CARRY_Y - r))
-    node((z, _CARRY_Y), "⊙")
-    _dot(ax, (z, _UPPER_Y))
-    arrow((z, _UPPER_Y), (one_minus - 0.45, _UPPER_Y))
-    node((one_minus, _UPPER_Y), "1−", radius=0.45)
-    arrow((one_minus + 0.45, _UPPER_Y), (cand - r, _UPPER_Y))
-    arrow((reset + 0.5, _GATE_Y), (cand - 0.5, _GATE_Y))
-    arrow((cand, _GATE_Y + _GATE_HALF), (cand, _UPPER_Y - r))
-    node((cand, _UPPER_Y), "⊙")
-    arrow((cand, _UPPER_Y + r), (cand, _CARRY_Y - r))
-    node((cand, _CARRY_Y), "+")
-
-
 def lstm_cell() -> Figure:
     """The LSTM's point is the carry line: it crosses the cell touched only by a multiplication
     (forget) and an addition (new information), so gradients along it neither pass through a
     squashing activation nor a repeated matrix product, and information survives many steps."""
-    fig, (ax,) = _sized_figure(_CELL_XLIM, _CELL_YLIM, title_lines=2)
-    _draw_lstm(ax, compact=False)
+    fig, (ax,) = sized_figure(CELL_XLIM, CELL_YLIM, title_lines=2)
+    draw_lstm(ax, compact=False)
     ax.set_title("LSTM cell: $c_t = f_t \\odot c_{t-1} + i_t \\odot \\tilde{c}_t$,  "
                  "$h_t = o_t \\odot \\tanh(c_t)$\n⊙ element-wise product, + element-wise sum, "
                  "$\\sigma$ sigmoid gate (0 to 1), tanh candidate (−1 to 1)", fontsize=FONT)
@@ -292,9 +124,9 @@ def lstm_vs_gru() -> Figure:
     ``h_t = z ⊙ h_{t-1} + (1 - z) ⊙ h̃`` (``z`` near 1 keeps the old state), where some papers
     swap the roles of ``z`` and ``1 - z``, and with its default ``reset_after=True``, where ``r``
     scales the recurrent term ``h_{t-1} U`` inside the candidate."""
-    fig, (left, right) = _sized_figure(_CELL_XLIM, _CELL_YLIM, ncols=2, title_lines=3)
-    _draw_lstm(left, compact=True)
-    _draw_gru(right)
+    fig, (left, right) = sized_figure(CELL_XLIM, CELL_YLIM, ncols=2, title_lines=3)
+    draw_lstm(left, compact=True)
+    draw_gru(right)
     left.set_title("(a) LSTM: 4 weight sets ($f, i, o, \\tilde{c}$)\n"
                    "$c_t = f \\odot c_{t-1} + i \\odot \\tilde{c}$\n"
                    "$h_t = o \\odot \\tanh(c_t)$", fontsize=SMALL)
@@ -313,32 +145,32 @@ def bidirectional_rnn(steps: int = 4) -> Figure:
     gap, last = 2.2, steps - 1
     y_fwd, y_in, y_bwd, y_route = 1.6, 0.0, -1.6, -2.55
     x_cat = last * gap + 2.3
-    fig, (ax,) = _sized_figure((-1.0, x_cat + 3.1), (-3.4, 2.8), title_lines=1)
+    fig, (ax,) = sized_figure((-1.0, x_cat + 3.1), (-3.4, 2.8), title_lines=1)
     for t in range(steps):
         x = t * gap
-        _box(ax, (x, y_in), f"$x_{{{t}}}$", INPUT, size=(0.8, 0.6))
-        _box(ax, (x, y_fwd), "RNN", CELL, size=(1.2, 0.8), lw=2.6 if t == last else 1.3)
-        _box(ax, (x, y_bwd), "RNN", CANDIDATE, size=(1.2, 0.8), lw=2.6 if t == 0 else 1.3)
-        _arrow(ax, (x, y_in + 0.3), (x, y_fwd - 0.4))
-        _arrow(ax, (x, y_in - 0.3), (x, y_bwd + 0.4))
+        box(ax, (x, y_in), f"$x_{{{t}}}$", INPUT, size=(0.8, 0.6))
+        box(ax, (x, y_fwd), "RNN", CELL, size=(1.2, 0.8), lw=2.6 if t == last else 1.3)
+        box(ax, (x, y_bwd), "RNN", CANDIDATE, size=(1.2, 0.8), lw=2.6 if t == 0 else 1.3)
+        arrow(ax, (x, y_in + 0.3), (x, y_fwd - 0.4))
+        arrow(ax, (x, y_in - 0.3), (x, y_bwd + 0.4))
         if t < last:
-            _arrow(ax, (x + 0.6, y_fwd), (x + gap - 0.6, y_fwd), color=CELL)
-            _arrow(ax, (x + gap - 0.6, y_bwd), (x + 0.6, y_bwd), color=CANDIDATE)
-    _text(ax, -0.6, y_fwd + 0.55, f"forward: reads $x_0 \\rightarrow x_{{{last}}}$", va="bottom",
-          color=CELL)
-    _text(ax, -0.6, y_route - 0.15, f"backward: reads $x_{{{last}}} \\rightarrow x_0$", va="top",
-          color=CANDIDATE)
-    _arrow(ax, (last * gap + 0.6, y_fwd), (x_cat, y_fwd), (x_cat, y_in + 0.4), color=CELL, lw=1.8)
-    _text(ax, x_cat - 0.1, y_fwd + 0.1, f"$\\overrightarrow{{h}}_{{{last}}}$", ha="right",
-          va="bottom", color=CELL)
-    _arrow(ax, (0.0, y_bwd - 0.4), (0.0, y_route), (x_cat, y_route), (x_cat, y_in - 0.4),
-           color=CANDIDATE, lw=1.8)
-    _text(ax, x_cat - 0.1, y_route - 0.1, "$\\overleftarrow{h}_0$", ha="right", va="top",
-          color=CANDIDATE)
-    _box(ax, (x_cat, y_in), "concat", OUTPUT, size=(1.4, 0.8))
-    _arrow(ax, (x_cat + 0.7, y_in), (x_cat + 1.4, y_in), color=OUTPUT)
-    _text(ax, x_cat + 1.5, y_in, f"$[\\overrightarrow{{h}}_{{{last}}}, \\overleftarrow{{h}}_0]$",
-          va="center")
+            arrow(ax, (x + 0.6, y_fwd), (x + gap - 0.6, y_fwd), color=CELL)
+            arrow(ax, (x + gap - 0.6, y_bwd), (x + 0.6, y_bwd), color=CANDIDATE)
+    note(ax, -0.6, y_fwd + 0.55, f"forward: reads $x_0 \\rightarrow x_{{{last}}}$", va="bottom",
+         color=CELL)
+    note(ax, -0.6, y_route - 0.15, f"backward: reads $x_{{{last}}} \\rightarrow x_0$", va="top",
+         color=CANDIDATE)
+    arrow(ax, (last * gap + 0.6, y_fwd), (x_cat, y_fwd), (x_cat, y_in + 0.4), color=CELL, lw=1.8)
+    note(ax, x_cat - 0.1, y_fwd + 0.1, f"$\\overrightarrow{{h}}_{{{last}}}$", ha="right",
+         va="bottom", color=CELL)
+    arrow(ax, (0.0, y_bwd - 0.4), (0.0, y_route), (x_cat, y_route), (x_cat, y_in - 0.4),
+          color=CANDIDATE, lw=1.8)
+    note(ax, x_cat - 0.1, y_route - 0.1, "$\\overleftarrow{h}_0$", ha="right", va="top",
+         color=CANDIDATE)
+    box(ax, (x_cat, y_in), "concat", OUTPUT, size=(1.4, 0.8))
+    arrow(ax, (x_cat + 0.7, y_in), (x_cat + 1.4, y_in), color=OUTPUT)
+    note(ax, x_cat + 1.5, y_in, f"$[\\overrightarrow{{h}}_{{{last}}}, \\overleftarrow{{h}}_0]$",
+         va="center")
     ax.set_title('Bidirectional(RNN, merge_mode="concat"): one output from both reading orders',
                  fontsize=FONT)
     return finish(fig)
@@ -361,16 +193,16 @@ def conv1d_window(length: int = 12, kernel_size: int = 5, pool_size: int | None 
     left = 1.15 * (shown_length + 1) / 5.7  # room for the row names, about 1.15 inches
     pad = (shown_length - length) / 2
     bottom = y_pool - 0.5 if pool_size else y_conv - 0.5
-    fig, (ax,) = _sized_figure((-0.5 - left - pad, length - 0.4 + pad), (bottom, y_in + 1.75),
-                               title_lines=2)
+    fig, (ax,) = sized_figure((-0.5 - left - pad, length - 0.4 + pad), (bottom, y_in + 1.75),
+                              title_lines=2)
     size = (0.82, 0.62)
     for t in range(length):
-        _box(ax, (t, y_in), f"$x_{{{t}}}$", INPUT, size=size, fontsize=SMALL)
+        box(ax, (t, y_in), f"$x_{{{t}}}$", INPUT, size=size, fontsize=SMALL)
     shown = sorted({0, outputs - 1})
     for j in range(outputs):
         center = j + (kernel_size - 1) / 2
-        _box(ax, (center, y_conv), f"$y_{{{j}}}$", HIGHLIGHT if j in shown else CELL, size=size,
-             fontsize=SMALL, gid="conv1d-output")
+        box(ax, (center, y_conv), f"$y_{{{j}}}$", HIGHLIGHT if j in shown else CELL, size=size,
+            fontsize=SMALL, gid="conv1d-output")
     for level, j in enumerate(shown):
         center, bar, end = j + (kernel_size - 1) / 2, y_in + 0.7 + 0.5 * level, j + kernel_size
         for t in range(j, end):
@@ -378,11 +210,11 @@ def conv1d_window(length: int = 12, kernel_size: int = 5, pool_size: int | None 
         ax.plot([j - 0.4, j - 0.4, end - 0.6, end - 0.6], [bar - 0.15, bar, bar, bar - 0.15],
                 color=HIGHLIGHT, lw=1.4)
         if level == 0:
-            _text(ax, -0.6, bar, "kernel $w$", ha="right", va="center", fontsize=SMALL,
-                  color=HIGHLIGHT)
+            note(ax, -0.6, bar, "kernel $w$", ha="right", va="center", fontsize=SMALL,
+                 color=HIGHLIGHT)
         else:
-            _text(ax, end - 0.6, bar + 0.1, f"the same $w$, {j} step{'s' * (j > 1)} further",
-                  ha="right", va="bottom", fontsize=SMALL, color=HIGHLIGHT)
+            note(ax, end - 0.6, bar + 0.1, f"the same $w$, {j} step{'s' * (j > 1)} further",
+                 ha="right", va="bottom", fontsize=SMALL, color=HIGHLIGHT)
     rows = [(y_in, f"input\nlength={length}"), (y_conv, f"Conv1D\nkernel_size={kernel_size}")]
     if pool_size:
         rows.append((y_pool, f"MaxPooling1D\npool_size={pool_size}"))
@@ -391,10 +223,10 @@ def conv1d_window(length: int = 12, kernel_size: int = 5, pool_size: int | None 
             center = float(np.mean(members))
             for x in members:
                 ax.plot([x, center], [y_conv - 0.31, y_pool + 0.31], color=LINE, lw=0.9, zorder=1)
-            _box(ax, (center, y_pool), f"$p_{{{m}}}$", OUTPUT, size=size, fontsize=SMALL,
-                 gid="maxpool-output")
+            box(ax, (center, y_pool), f"$p_{{{m}}}$", OUTPUT, size=size, fontsize=SMALL,
+                gid="maxpool-output")
     for y, name in rows:
-        _text(ax, -0.6, y, name, ha="right", va="center", fontsize=SMALL)
+        note(ax, -0.6, y, name, ha="right", va="center", fontsize=SMALL)
     pooled = f", MaxPooling1D keeps {outputs // pool_size}" if pool_size else ""
     ax.set_title(f'Conv1D, padding="valid": {length} − {kernel_size} + 1 = {outputs} outputs'
                  f"{pooled}\none kernel $w$ of {kernel_size} weights slides over every position",
@@ -414,39 +246,39 @@ def forecast_timeline(lookback: int = 1440, delay: int = 144, step: int = 6,
     if lookback + 1 >= train_end:
         raise ValueError("`train_end` must leave room for one window after `lookback`. "
                          f"Received: lookback={lookback}, train_end={train_end}")
-    fig, (ax,) = _sized_figure((-0.4, 14.6), (-1.2, 2.7), title_lines=2)
+    fig, (ax,) = sized_figure((-0.4, 14.6), (-1.2, 2.7), title_lines=2)
     y, train_x, val_x, end_x = 0.0, 9.0, 11.5, 13.0
     for x0, x1, color, name in [(0, train_x, CELL, "training rows"),
                                 (train_x, val_x, OUTPUT, "validation"),
                                 (val_x, end_x, INPUT, "test")]:
         ax.add_patch(FancyBboxPatch((x0, y - 0.18), x1 - x0, 0.36, boxstyle="square,pad=0",
                                     facecolor=to_rgba(color, 0.25), edgecolor=color, lw=1))
-        _text(ax, (x0 + x1) / 2, y - 0.35, name, ha="center", va="top", fontsize=SMALL)
+        note(ax, (x0 + x1) / 2, y - 0.35, name, ha="center", va="top", fontsize=SMALL)
     tau_min, tau_max, width = 2.2, train_x, 2.2  # schematic: lookback drawn 2.2 units wide
     ax.plot([tau_min, tau_max], [y + 0.55] * 2, color=HIGHLIGHT, lw=3, solid_capstyle="butt")
-    _text(ax, (tau_min + tau_max) / 2, y + 0.7, "where the generator draws $\\tau$",
-          ha="center", va="bottom", fontsize=SMALL, color=HIGHLIGHT)
+    note(ax, (tau_min + tau_max) / 2, y + 0.7, "where the generator draws $\\tau$",
+         ha="center", va="bottom", fontsize=SMALL, color=HIGHLIGHT)
     for x, label in [(tau_min, f"$\\tau_{{min}}$ = {lookback:,}"),
                      (tau_max, f"$\\tau_{{max}}$ = {train_end - 1:,}")]:
         ax.plot([x, x], [y - 0.25, y + 0.6], color=HIGHLIGHT, lw=1)
-        _text(ax, x, y - 0.8, label, ha="center", va="top", fontsize=SMALL, color=HIGHLIGHT)
+        note(ax, x, y - 0.8, label, ha="center", va="top", fontsize=SMALL, color=HIGHLIGHT)
     tau, ahead = 5.6, 0.9  # one sample: its history and its target
     history = np.arange(tau - width, tau, width / 8)
     ax.scatter(history, [y + 1.7] * len(history), s=14, color=INPUT, zorder=3)
     ax.plot([tau - width, tau], [y + 2.05] * 2, color=INPUT, lw=1)
-    _text(ax, tau - width / 2, y + 2.15, f"lookback = {lookback:,} rows, one in {step}",
-          ha="center", va="bottom", fontsize=SMALL)
-    _box(ax, (tau, y + 1.7), "$\\tau$", HIGHLIGHT, size=(0.45, 0.4), fontsize=SMALL, gid="tau")
-    _arrow(ax, (tau + 0.25, y + 1.7), (tau + ahead + 0.6, y + 1.7), color=OUTPUT)
-    _box(ax, (tau + ahead + 0.85, y + 1.7), "target", OUTPUT, size=(1.05, 0.4), fontsize=SMALL)
-    _text(ax, tau + 0.25 + (ahead + 0.35) / 2, y + 1.5, f"delay = {delay:,}", ha="center",
-          va="top", fontsize=SMALL)
+    note(ax, tau - width / 2, y + 2.15, f"lookback = {lookback:,} rows, one in {step}",
+         ha="center", va="bottom", fontsize=SMALL)
+    box(ax, (tau, y + 1.7), "$\\tau$", HIGHLIGHT, size=(0.45, 0.4), fontsize=SMALL, gid="tau")
+    arrow(ax, (tau + 0.25, y + 1.7), (tau + ahead + 0.6, y + 1.7), color=OUTPUT)
+    box(ax, (tau + ahead + 0.85, y + 1.7), "target", OUTPUT, size=(1.05, 0.4), fontsize=SMALL)
+    note(ax, tau + 0.25 + (ahead + 0.35) / 2, y + 1.5, f"delay = {delay:,}", ha="center",
+         va="top", fontsize=SMALL)
     ax.plot([tau, tau], [y + 0.2, y + 1.5], color=HIGHLIGHT, lw=0.8, ls=":")
-    _box(ax, (tau_max, y + 1.7), "$\\tau_{max}$", HIGHLIGHT, size=(0.7, 0.4), fontsize=SMALL,
-         gid="tau")
-    _arrow(ax, (tau_max + 0.35, y + 1.7), (tau_max + ahead + 0.6, y + 1.7), color=OUTPUT)
-    _text(ax, tau_max + ahead + 0.7, y + 1.7, "its target:\nvalidation rows", va="center",
-          fontsize=SMALL, color=OUTPUT)
+    box(ax, (tau_max, y + 1.7), "$\\tau_{max}$", HIGHLIGHT, size=(0.7, 0.4), fontsize=SMALL,
+        gid="tau")
+    arrow(ax, (tau_max + 0.35, y + 1.7), (tau_max + ahead + 0.6, y + 1.7), color=OUTPUT)
+    note(ax, tau_max + ahead + 0.7, y + 1.7, "its target:\nvalidation rows", va="center",
+         fontsize=SMALL, color=OUTPUT)
     ax.set_title("A training sample: history before the reference row $\\tau$, target "
                  f"{delay:,} rows after it\n$\\tau$ runs from $\\tau_{{min}}$ to "
                  "$\\tau_{max}$, the last training row (not to scale)", fontsize=FONT)
@@ -471,7 +303,7 @@ def conv_gru_pipeline(timesteps: int = 240, features: int = 14, filters: int = 3
         raise ValueError("The convolutions leave no step for the GRU to read. Received: "
                          f"timesteps={timesteps}, kernel_size={kernel_size}, "
                          f"pool_size={pool_size}")
-    fig, (ax,) = _sized_figure((-0.9, 14.3), (-0.6, 2.0), title_lines=2)
+    fig, (ax,) = sized_figure((-0.9, 14.3), (-0.6, 2.0), title_lines=2)
     stages = [
         (0.6, f"input\n{timesteps:,} steps\n× {features}", INPUT, (1.9, 1.3)),
         (3.6, f"Conv1D({filters}, {kernel_size})\nMaxPooling1D({pool_size})\n"
@@ -482,11 +314,11 @@ def conv_gru_pipeline(timesteps: int = 240, features: int = 14, filters: int = 3
         (13.4, "forecast", OUTPUT, (1.4, 0.8)),
     ]
     for (x, text, color, size), following in zip(stages, stages[1:] + [None]):
-        _box(ax, (x, 0.8), text, color, size=size, fontsize=SMALL, gid="stage")
+        box(ax, (x, 0.8), text, color, size=size, fontsize=SMALL, gid="stage")
         if following is not None:
-            _arrow(ax, (x + size[0] / 2, 0.8), (following[0] - following[3][0] / 2, 0.8))
-    _text(ax, 3.6, -0.1, "all positions at once", ha="center", va="top", fontsize=SMALL)
-    _text(ax, 9.4, -0.1, "one step after another", ha="center", va="top", fontsize=SMALL)
+            arrow(ax, (x + size[0] / 2, 0.8), (following[0] - following[3][0] / 2, 0.8))
+    note(ax, 3.6, -0.1, "all positions at once", ha="center", va="top", fontsize=SMALL)
+    note(ax, 9.4, -0.1, "one step after another", ha="center", va="top", fontsize=SMALL)
     ax.set_title(f"Conv1D + GRU: the convolutions shorten {timesteps:,} steps to "
                  f"{shorter:,},\nso the GRU, which cannot parallelise over time, takes "
                  f"{timesteps / shorter:.1f} times fewer steps", fontsize=FONT)
