@@ -13,6 +13,8 @@ chapters, ``book/recorded_run/`` (:data:`COMMITTED`), which the refresh keeps::
     timings.json              each chapter's wall time, in seconds
     memory/<chapter>.json     the rehearsal's peak memory of each chapter's kernel
     fits/<chapter>.json       the estimate's record of each ``fit`` a chapter called
+    run_settings.json         what the rehearsal and the estimate tell every chapter's kernel
+                              (course_lib.run_context.RunSettings)
     rehearsal.md  estimate.md  estimate.json    the rehearsal's and the estimate's reports
 
 It belongs to the teaching wing because chapter kernels write into a run folder (their results
@@ -42,13 +44,14 @@ CACHE = "cache"
 MEMORY = "memory"
 FITS = "fits"
 TIMINGS = "timings.json"
+RUN_SETTINGS = "run_settings.json"
 REHEARSAL_REPORT = "rehearsal.md"
 ESTIMATE_REPORT = "estimate.md"
 ESTIMATE_SUMMARY = "estimate.json"  # the last whole-profile projection, for `estimate --reuse`
 
 # What tests/test_layout.py looks for in every other module (BUILD aside: it holds more than runs).
 NAMES = (RUNS, COMMITTED, BOOK, RESULTS, LESSONS, LOGS, CACHE, MEMORY, FITS, TIMINGS,
-         REHEARSAL_REPORT, ESTIMATE_REPORT, ESTIMATE_SUMMARY)
+         RUN_SETTINGS, REHEARSAL_REPORT, ESTIMATE_REPORT, ESTIMATE_SUMMARY)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ class RunFolder:
 
     def fits_file(self, chapter: str) -> Path:
         return self.fits_dir / f"{chapter}.json"
+
+    @property
+    def run_settings(self) -> Path:
+        return self.path / RUN_SETTINGS
 
     @property
     def rehearsal_report(self) -> Path:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import keras
@@ -220,18 +221,41 @@ def _has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+def wrap_fit(wrapper: Callable[..., object]) -> None:
+    """Route every later ``model.fit(...)`` in this process through
+    ``wrapper(fit, model, *args, **kwargs)``, where ``fit`` is Keras' own ``keras.Model.fit``.
+
+    The one way the build tools change how a chapter trains, from outside the chapter (through
+    :func:`course_lib.run_context.apply_run_settings` in its kernel): the rehearsal's cap
+    (:func:`limit_steps`) and the estimate's timing (:func:`course_lib.fit_timing.measure_fits`).
+    Chapters call ``model.fit`` themselves, with the lecture's arguments, so the change has to
+    sit under ``fit``. A second call replaces the first wrapper instead of wrapping it.
+    """
+    fit = keras_fit()
+
+    @functools.wraps(fit)
+    def wrapped_fit(model, *args, **kwargs):
+        return wrapper(fit, model, *args, **kwargs)
+
+    wrapped_fit.keras_fit = fit
+    keras.Model.fit = wrapped_fit
+
+
+def keras_fit() -> Callable[..., object]:
+    """Keras' own ``keras.Model.fit``, under any wrapper :func:`wrap_fit` put over it."""
+    return getattr(keras.Model.fit, "keras_fit", keras.Model.fit)
+
+
 def limit_steps(limit: int) -> None:
     """Cap every later ``fit`` in this kernel at ``limit`` training steps per epoch and as many
-    validation steps, whatever the chapter asks.
+    validation steps, whatever the chapter asks (with :func:`wrap_fit`).
 
     For the full-profile rehearsal only (:mod:`course_lib.build.rehearsal`), which runs each
-    chapter at the lecture's sizes to reach all its code in minutes: chapters call
-    ``model.fit`` themselves, with the lecture's arguments, so the cap has to sit under ``fit``.
+    chapter at the lecture's sizes to reach all its code in minutes.
     """
     check_positive_int(limit=limit)
-    fit = getattr(keras.Model.fit, "uncapped", keras.Model.fit)
 
-    def capped_fit(model, *args, steps_per_epoch=None, validation_steps=None, **kwargs):
+    def capped_fit(fit, model, *args, steps_per_epoch=None, validation_steps=None, **kwargs):
         steps_per_epoch = min(steps_per_epoch or limit, limit)
         if kwargs.get("validation_data") is not None:
             validation_steps, kwargs["validation_data"] = cap_validation(
@@ -241,8 +265,7 @@ def limit_steps(limit: int) -> None:
         return fit(model, *args, steps_per_epoch=steps_per_epoch,
                    validation_steps=validation_steps, **kwargs)
 
-    capped_fit.uncapped = fit
-    keras.Model.fit = capped_fit
+    wrap_fit(capped_fit)
 
 
 def finite_batches(data) -> int | None:

@@ -7,8 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib.build.estimate import (ChapterEstimate, Estimate, Fit, measure_fits,
-                                       partial_batches, planned_steps)
+from course_lib.build.estimate import ChapterEstimate, Estimate
+from course_lib.fit_timing import Fit, measure_fits, partial_batches, planned_steps
 
 
 def test_steps_are_counted_as_keras_counts_them():
@@ -36,7 +36,7 @@ def test_steps_are_counted_as_keras_counts_them():
 
 def test_a_measured_fit_keeps_its_epochs_caps_its_steps_and_records_them(tmp_path, monkeypatch):
     monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
-    measure_fits(2, tmp_path, "04_x")
+    measure_fits(2, tmp_path / "04_x.json")
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
     model.compile(optimizer="rmsprop", loss="mae")
     x, y = np.zeros((640, 4), "float32"), np.zeros((640, 1), "float32")
@@ -112,7 +112,7 @@ class _SlowSteps:
 def test_an_xla_fit_pays_once_for_compiling_its_partial_last_batches(jit_compile, steps):
     """With XLA a full fit on 100 + 25 arrays in batches of 32 compiles a batch of 4 and one of
     25, shapes the capped epochs never see; a graph step takes them without retracing."""
-    from course_lib.build.estimate import _last_batches_overhead
+    from course_lib.fit_timing import _last_batches_overhead
 
     model = _SlowSteps(jit_compile)
     record = Fit("tiny", 3, 4, 1, train_step_seconds=0.01, val_step_seconds=0.01, seconds=1.0)
@@ -148,7 +148,7 @@ def test_a_capped_fit_evaluates_a_finite_dataset_again_every_epoch(tmp_path, mon
     import tensorflow as tf
 
     monkeypatch.setattr(keras.Model, "fit", keras.Model.fit)  # undone after the test
-    measure_fits(2, tmp_path, "07_x")
+    measure_fits(2, tmp_path / "07_x.json")
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)], name="tiny")
     model.compile(optimizer="rmsprop", loss="mae")
     train = tf.data.Dataset.from_tensors((tf.zeros((8, 4)), tf.zeros((8, 1)))).repeat()

@@ -13,7 +13,6 @@ half-written or corrupted entry or output) means the chapter executes again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -22,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 import course_lib
-from course_lib._files import atomic_write_text
+from course_lib._files import atomic_write_text, bytes_digest, file_digest
 from course_lib.datasets._home import DATA_HOME_ENV
 from course_lib.datasets.word_vectors import DERIVED_FILES
 from course_lib.run_folder import RunFolder
@@ -33,13 +32,9 @@ KERNEL_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS", "TF_NUM
                       "COURSE_LIB_DETERMINISTIC")
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def file_sha256(path: Path) -> str | None:
-    """The digest of a file, or ``None`` when it does not exist."""
-    return _sha256(path.read_bytes()) if path.is_file() else None
+    """The sha256 of a file, or ``None`` when it does not exist."""
+    return file_digest(path) if path.is_file() else None
 
 
 def notebook_inputs(path: Path) -> str:
@@ -48,8 +43,8 @@ def notebook_inputs(path: Path) -> str:
     notebook = nbformat.read(path, as_version=4)
     cells = [(cell.cell_type, cell.source, sorted(cell.metadata.get("tags", [])))
              for cell in notebook.cells]
-    return _sha256(json.dumps([cells, notebook.metadata.get("course_lib", {})],
-                              sort_keys=True).encode())
+    return bytes_digest(json.dumps([cells, notebook.metadata.get("course_lib", {})],
+                                   sort_keys=True).encode())
 
 
 def library_digest() -> str:
@@ -61,12 +56,10 @@ def library_digest() -> str:
     chapter's stored outputs. A change to any build tool therefore executes the chapters again.
     """
     package = Path(course_lib.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    files = [(path.relative_to(package).as_posix(), file_digest(path))
+             for path in sorted(package.rglob("*"))
+             if path.is_file() and "__pycache__" not in path.parts]
+    return bytes_digest(json.dumps(files).encode())
 
 
 def data_home_listing() -> list[tuple[str, int, int]]:
@@ -87,7 +80,7 @@ def chapter_key(source: Path, parameters: Mapping[str, object], dependency_resul
     parts = dict(notebook=notebook_inputs(source), parameters=dict(parameters), library=library,
                  data_home=list(data_home), environment=environment,
                  dependencies=dict(sorted(dependency_results.items())))
-    return _sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    return bytes_digest(json.dumps(parts, sort_keys=True, default=str).encode())
 
 
 def is_fresh(run: RunFolder, chapter: str, key: str) -> bool:

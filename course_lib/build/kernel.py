@@ -2,9 +2,9 @@
 
 Each chapter runs in a worker process of a pool (``spawn``: a fresh interpreter, so that no
 state of the runner leaks into it). The worker sends its standard streams, which the kernel
-inherits, to the chapter's log, tells the kernel its run folder through the environment
-(:mod:`course_lib.run_context`), and executes the notebook with papermill. What comes back is
-``None`` or ``(cell, error)``: the runner turns that into its own report.
+inherits, to the chapter's log, tells the kernel its run folder and chapter through the
+environment (:mod:`course_lib.run_context`), and executes the notebook with papermill. What
+comes back is ``None`` or ``(cell, error)``: the runner turns that into its own report.
 
 One policy for a kernel that dies before its first cell, :func:`retried_start`: kernels started
 at the same moment by separate processes can race for the same free port, and the loser dies
@@ -83,20 +83,21 @@ def _execute_chapter(source: str, output: str, parameters: dict, log: str,
 
     The worker's standard streams, which the kernel inherits, go to the chapter's log file:
     TensorFlow's C++ log and Jupyter's warnings stay out of the reader's console. So does its
-    environment, which tells the kernel the run folder and whether lessons are reported
-    (:mod:`course_lib.run_context`); a worker runs one chapter at a time. A ``rehearsal``
-    wraps the chapter's cells and lets every cell run, its errors kept in the notebook.
+    environment, which tells the kernel the run folder, its chapter and whether lessons are
+    reported (:mod:`course_lib.run_context`); a worker runs one chapter at a time. A
+    ``rehearsal`` wraps the chapter's cells and lets every cell run, its errors kept in the
+    notebook.
     """
     import papermill
 
-    run_context.tell_kernels(run_folder, report)
+    run_context.tell_kernels(run_folder, report, chapter=Path(source).stem)
 
     with open(log, "w") as handle:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
     notebook, engine = source, {}
     if rehearsal is not None:
-        notebook = rehearsal.wrap(nbformat.read(source, as_version=4), Path(source).stem)
+        notebook = rehearsal.wrap(nbformat.read(source, as_version=4))
         engine = {"allow_errors": True}
 
     def execute() -> None:

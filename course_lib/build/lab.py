@@ -16,17 +16,15 @@ move is reported.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import re
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import nbformat
 
 from course_lib import run_folder
-from course_lib._files import atomic_write_text
+from course_lib._files import atomic_write_text, bytes_digest, move_aside
 
 ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
 WRITTEN = ".written.json"  # in the lab folder: name -> sha256 of the copy this module wrote
@@ -68,7 +66,7 @@ def with_glued_text(notebook: nbformat.NotebookNode, name: str = "chapter") -> n
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return bytes_digest(text.encode("utf-8"))
 
 
 def prepare_lab(book: str | Path, lab: str | Path) -> list[str]:
@@ -91,12 +89,8 @@ def prepare_lab(book: str | Path, lab: str | Path) -> list[str]:
                 written[source.name] = _digest(text)
                 continue
             if _digest(current) != written.get(source.name):
-                stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-                aside, number = target.with_name(f"{target.stem}.yours-{stamp}.ipynb"), 1
-                while aside.exists():  # never over an earlier copy of the reader's
-                    number += 1
-                    aside = target.with_name(f"{target.stem}.yours-{stamp}-{number}.ipynb")
-                target.rename(aside)
+                # never over an earlier copy of the reader's; still an .ipynb Lab opens
+                aside = move_aside(target, "yours", keep_suffix=True)
                 moved.append(f"{target} had changes of yours: moved to {aside}")
         atomic_write_text(target, text)
         written[source.name] = _digest(text)

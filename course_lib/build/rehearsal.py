@@ -11,10 +11,13 @@ cannot show the lessons, so the chapters run with their lesson checks reported
 reached (:class:`~course_lib.lessons.NotLearned`) is reported; any other error fails the
 rehearsal. Each chapter's time and peak memory are reported.
 
-The stand-ins pass the loaders' verification only through
-:func:`course_lib.datasets._home.accept_stand_ins`, which the rehearsal calls in each
-chapter's kernel (:class:`Rehearsal`, the prelude and epilogue the runner wraps each chapter in):
-no file or setting a user could leave behind makes them pass.
+What a chapter's kernel is to do differently (the stand-ins' data home and digests, the cap on
+training) is written as data into the run folder (:class:`course_lib.run_context.RunSettings`);
+the runner wraps each chapter between two fixed cells (:class:`Rehearsal`), the first of which
+reads and applies those settings, the last records the kernel's peak memory. The stand-ins pass
+the loaders' verification only through :func:`course_lib.datasets._home.accept_stand_ins`,
+which that first cell calls in each chapter's kernel: in any other kernel, no file in a data
+home and no environment variable makes them pass.
 """
 
 from __future__ import annotations
@@ -34,30 +37,25 @@ from course_lib.build.planner import declared_parameters, find_root, plan_run
 from course_lib.build.runner import ChapterFailed, run_book
 from course_lib.datasets import stand_ins
 from course_lib.lessons import NotLearned
+from course_lib.run_context import RunSettings
 from course_lib.run_folder import RunFolder
 
 PROFILE = "full"
 STEPS = 3  # training steps per epoch, and validation steps, in a rehearsal
 
-_PRELUDE = """\
-# Rehearsal only: the stand-in datasets, accepted by their digests, and capped training.
-import os
-os.environ["COURSE_LIB_DATA"] = {data_home!r}
-from course_lib import training
-from course_lib.datasets._home import accept_stand_ins
-accept_stand_ins({digests!r})
-{training_setup}
+# The rehearsal's first and last cell in every chapter: fixed lines, the same in every run and
+# chapter. What differs (the stand-ins, the cap, the estimate's timing) is data, in the run
+# folder's settings (course_lib.run_context.RunSettings), and the chapter is in the kernel's
+# environment.
+PRELUDE = """\
+# Rehearsal only: the run's settings (stand-in datasets, capped or timed training).
+from course_lib.run_context import apply_run_settings
+apply_run_settings()
 """
-_EPILOGUE = """\
-# Rehearsal only: this kernel's peak resident memory (ru_maxrss: KiB, bytes on macOS).
-import json, pathlib, sys
-try:
-    import resource
-    _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _peak /= 1024 ** 2 if sys.platform == "darwin" else 1024
-except ImportError:  # Windows has no resource module: no figure
-    _peak = None
-pathlib.Path({memory_file!r}).write_text(json.dumps({{"peak_mib": _peak}}))
+EPILOGUE = """\
+# Rehearsal only: this kernel's peak resident memory, into the run folder.
+from course_lib.run_context import record_peak_memory
+record_peak_memory()
 """
 CELL_TIMEOUT = 900  # seconds: a stand-in's cell takes well under a minute; a hung one fails
 
@@ -65,17 +63,18 @@ CELL_TIMEOUT = 900  # seconds: a stand-in's cell takes well under a minute; a hu
 @dataclass(frozen=True)
 class Rehearsal:
     """How a rehearsal executes a chapter, which a normal run never does: ``prelude`` runs in
-    the kernel before the chapter's first cell, ``epilogue`` after its last (``{chapter}`` in
-    either is replaced by the chapter's name), and every cell runs even after one raised, so
-    that a chapter reaches all its code; its errors stay in the executed notebook for
-    :func:`rehearse` to sort out. :func:`course_lib.build.runner.run_book` takes it and hands
-    it to each chapter's worker (:mod:`course_lib.build.kernel`)."""
+    the kernel before the chapter's first cell, ``epilogue`` after its last (by default the
+    fixed :data:`PRELUDE` and :data:`EPILOGUE`, which read and write the run folder), and
+    every cell runs even after one raised, so that a chapter reaches all its code; its errors
+    stay in the executed notebook for :func:`rehearse` to sort out.
+    :func:`course_lib.build.runner.run_book` takes it and hands it to each chapter's worker
+    (:mod:`course_lib.build.kernel`)."""
 
-    prelude: str
-    epilogue: str
+    prelude: str = PRELUDE
+    epilogue: str = EPILOGUE
 
-    def wrap(self, notebook: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
-        prelude, epilogue = (nbformat.v4.new_code_cell(code.replace("{chapter}", chapter))
+    def wrap(self, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+        prelude, epilogue = (nbformat.v4.new_code_cell(code)
                              for code in (self.prelude, self.epilogue))
         for cell in (prelude, epilogue):
             cell.metadata["tags"] = ["rehearsal"]
@@ -117,12 +116,12 @@ class RehearsalReport:
         return "\n".join(rows)
 
 
-def capped_training(root: Path, chapters: list[str], steps: int) -> dict[str, int]:
+def capped_training(root: Path, chapters: list[str], steps: int | None) -> dict[str, int]:
     """The overrides that shorten training: every ``*epochs`` parameter to 1, and
-    ``steps_per_epoch`` to ``steps``, for the chapters that declare them."""
+    ``steps_per_epoch`` to ``steps`` (unless ``None``), for the chapters that declare them."""
     names = {name for chapter in chapters for name in declared_parameters(root, chapter)}
     caps = {name: 1 for name in names if name.endswith("epochs")}
-    if "steps_per_epoch" in names:
+    if "steps_per_epoch" in names and steps is not None:
         caps["steps_per_epoch"] = steps
     return caps
 
@@ -133,10 +132,10 @@ def rehearse(
     *,
     run_dir: str | os.PathLike | None = None,
     jobs: int = 1,
-    steps: int = STEPS,
+    steps: int | None = STEPS,
     progress: bool = True,
     overrides: dict | None = None,
-    training_setup: str | None = None,
+    measure_fits: bool = False,
     cell_timeout: int | None = CELL_TIMEOUT,
 ) -> RehearsalReport:
     """Execute ``chapters`` (default: all) with the full profile on the stand-ins.
@@ -146,11 +145,15 @@ def rehearse(
     removed afterwards; the user's data home is never read or written.
 
     By default every epoch parameter is set to 1 and each ``fit`` is capped at ``steps``
-    steps. :mod:`course_lib.build.estimate` passes its own ``overrides`` (the profile's epochs kept)
-    and ``training_setup`` (a line run in each kernel before the chapter, in place of the cap,
-    where ``{chapter}`` is the chapter's name).
+    steps. :mod:`course_lib.build.estimate` passes its own ``overrides`` (the profile's epochs
+    kept) and ``measure_fits`` (each ``fit`` timed and recorded, at most ``steps`` steps of two
+    epochs; ``steps=None``: in full). Each chapter's kernel learns all this from the run
+    folder's settings (:class:`course_lib.run_context.RunSettings`), written here before the
+    first chapter starts.
     """
-    check_positive_int(jobs=jobs, steps=steps)
+    check_positive_int(jobs=jobs)
+    if steps is not None:
+        check_positive_int(steps=steps)
     root = find_root(root)
     chapters = [name for name, _ in plan_run(root, PROFILE, chapters)]  # names checked first
     # resolved: the kernels write their peak memory there from their own working folder
@@ -162,16 +165,14 @@ def rehearse(
     with tempfile.TemporaryDirectory(prefix="course-rehearsal-") as home:
         digests = {str(Path(home, name)): digest
                    for name, digest in stand_ins.write_stand_ins(Path(home)).items()}
-        setup = training_setup or f"training.limit_steps({steps!r})"
-        wrapper = Rehearsal(
-            prelude=_PRELUDE.format(data_home=home, digests=digests, training_setup=setup),
-            epilogue=_EPILOGUE.format(memory_file=str(run.memory_file("{chapter}"))))
+        RunSettings(data_home=home, stand_ins=digests, step_limit=steps,
+                    measure_fits=measure_fits).save(run.run_settings)
         outcome = {name: ChapterRehearsal(name) for name in chapters}
         try:
             run_book(root, PROFILE, chapters, run_dir=run.path, jobs=jobs,
                      overrides=(capped_training(root, chapters, steps) if overrides is None
                                 else overrides),
-                     progress=progress, cell_timeout=cell_timeout, rehearsal=wrapper)
+                     progress=progress, cell_timeout=cell_timeout, rehearsal=Rehearsal())
         except ChapterFailed as exc:  # died or hung: the other chapters' figures still count
             outcome[exc.chapter].errors.append(str(exc).splitlines()[0])
     seconds = json.loads(run.timings.read_text()) if run.timings.is_file() else {}

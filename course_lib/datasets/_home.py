@@ -4,12 +4,12 @@ The real datasets (IMDB, Jena, GloVe) are downloaded once into a *data home*. Th
 ``~/.keras/datasets`` so that files Keras already fetched are reused; ``COURSE_LIB_DATA`` or a
 ``data_home=`` argument moves it. Each remote file is described once, as data
 (:class:`RemoteFile`), and its sha256 is checked before anything reads it. A file that fails
-a check is moved aside (:func:`move_aside`), never deleted: it may be the only copy a user has.
+a check is moved aside (:func:`course_lib._files.move_aside`), never deleted: it may be the only
+copy a user has.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import socket
 import urllib.error
@@ -17,8 +17,9 @@ import urllib.request
 import warnings
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+
+from course_lib._files import file_digest, move_aside
 
 DATA_HOME_ENV = "COURSE_LIB_DATA"
 
@@ -59,30 +60,6 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     return path
 
 
-def move_aside(path: Path) -> Path:
-    """Rename ``path`` to ``<name>.corrupt-<date-time>`` beside it and return the new path.
-
-    A file that fails verification may still be the only copy a user has (an archive carried
-    by hand, a download that took an hour), so it is kept for them to inspect or delete.
-    """
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
-    number = 1
-    while aside.exists():
-        number += 1
-        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
-    os.replace(path, aside)
-    return aside
-
-
-def file_digest(path: Path, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 _STAND_INS: dict[Path, str] = {}  # path -> sha256; filled only by accept_stand_ins()
 
 
@@ -93,7 +70,8 @@ def accept_stand_ins(digests: dict[str | os.PathLike, str]) -> None:
     (:mod:`course_lib.datasets.stand_ins`), whose digests cannot be the published ones.
     Verification stays on: each stand-in is accepted at its own path with its own digest,
     recorded when it was written, and nothing else changes. Only code can call this (the
-    rehearsal runs it first in each chapter's kernel): no file in the data home and no
+    rehearsal's first cell in each chapter's kernel, through
+    :func:`course_lib.run_context.apply_run_settings`): no file in the data home and no
     environment variable can make an unverified file pass.
     """
     _STAND_INS.update({Path(path).resolve(): digest for path, digest in digests.items()})

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_aside,
+from course_lib._files import move_aside
+from course_lib.datasets._home import (RemoteFile, fetch, get_data_home,
                                        refuse_unaccepted_stand_in)
 from course_lib.datasets.imdb import IMDB_NPZ, IMDB_WORD_INDEX
 from course_lib.datasets.weather import JENA_MEMBER, JENA_ZIP

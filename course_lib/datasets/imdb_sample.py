@@ -15,13 +15,14 @@ A chapter reads it two ways:
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import lzma
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from course_lib._files import bytes_digest
 
 SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "imdb_sample.jsonl.xz"
 SAMPLE_SHA256 = "1fbc042671d43702f8c508c88f8cc7317fd5198b00745dfcdd0cf949bfab56b3"
@@ -78,7 +79,7 @@ def _records(path: Path = SAMPLE_PATH) -> dict[str, ReviewTexts]:
             f"The shipped review sample is missing: {path} ({exc}). Reinstall course_lib "
             "(`make install`)."
         ) from exc
-    digest = hashlib.sha256(data).hexdigest()
+    digest = bytes_digest(data)
     if digest != SAMPLE_SHA256:
         raise OSError(
             f"The shipped review sample {path} is damaged: sha256 {digest}, expected "

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_aside,
+from course_lib._files import move_aside
+from course_lib.datasets._home import (RemoteFile, fetch, get_data_home,
                                        refuse_unaccepted_stand_in)
 
 JENA_ZIP = RemoteFile(

@@ -15,7 +15,7 @@ domain under the Open Data Commons PDDL 1.0.
 from __future__ import annotations
 
 import os
-import uuid
+import shutil
 import warnings
 import zipfile
 from collections.abc import Mapping
@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.datasets._home import (RemoteFile, fetch, get_data_home, move_aside,
+from course_lib._files import CHUNK, atomic_write, move_aside
+from course_lib.datasets._home import (RemoteFile, fetch, get_data_home,
                                        refuse_unaccepted_stand_in)
 
 GLOVE_ZIP = RemoteFile("glove.6B.zip", "https://nlp.stanford.edu/data/glove.6B.zip")
@@ -212,8 +213,9 @@ def _conversion_problem(path: Path, words: tuple[str, ...], vectors: np.ndarray)
 def write_glove(vectors: WordVectors, path: str | os.PathLike) -> Path:
     """Write ``vectors`` in GloVe's text format, numbers as Stanford prints them (``%.5g``).
 
-    Atomic: the lines go to a temporary file beside ``path``, renamed over it once complete,
-    so an interrupted conversion never leaves a half-written ``path``.
+    Atomic (:func:`course_lib._files.atomic_write`): the lines go to a partial file beside
+    ``path``, renamed over it once complete, so an interrupted conversion never leaves a
+    half-written ``path``.
     """
     path = Path(path)
     bad = next((word for word in vectors.words if not word or len(word.split()) != 1), None)
@@ -221,25 +223,15 @@ def write_glove(vectors: WordVectors, path: str | os.PathLike) -> Path:
         raise ValueError(f"Every word must be one non-empty token without spaces to fit the "
                          f"GloVe text format. Received: word={bad!r}")
     row_format = "%s" + (" " + NUMBER_FORMAT) * vectors.dim + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = _partial_path(path)
-    try:
-        with open(partial, "x", encoding="utf-8", newline="\n") as handle:
-            for start in range(0, len(vectors.words), _ROWS_PER_BLOCK):
-                rows = vectors.vectors[start:start + _ROWS_PER_BLOCK].tolist()
-                words = vectors.words[start:start + _ROWS_PER_BLOCK]
-                handle.write("".join([row_format % (word, *row) for word, row in zip(words, rows)]))
-        os.replace(partial, path)
-    except BaseException:  # KeyboardInterrupt included: no partial file is left behind
-        partial.unlink(missing_ok=True)
-        raise
-    return path
 
+    def write(handle) -> None:
+        for start in range(0, len(vectors.words), _ROWS_PER_BLOCK):
+            rows = vectors.vectors[start:start + _ROWS_PER_BLOCK].tolist()
+            words = vectors.words[start:start + _ROWS_PER_BLOCK]
+            handle.write("".join([row_format % (word, *row)
+                                  for word, row in zip(words, rows)]).encode("utf-8"))
 
-def _partial_path(path: Path) -> Path:
-    """A fresh name beside ``path`` for its content while it is written. Opened with mode "x",
-    unlike ``tempfile``'s private 0600 files it gets the usual permissions (umask)."""
-    return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+    return atomic_write(path, write)
 
 
 def read_glove(path: str | os.PathLike, *, max_words: int | None = None) -> WordVectors:
@@ -291,14 +283,8 @@ def extract_member(archive: Path, member: str, target: Path) -> Path:
         with zipfile.ZipFile(archive) as bundle:
             if member not in bundle.namelist():
                 raise ValueError(f"{archive} does not contain {member}.")
-            partial = _partial_path(target)
-            try:
-                with bundle.open(member) as source, open(partial, "xb") as sink:
-                    while chunk := source.read(1 << 20):
-                        sink.write(chunk)
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
+            with bundle.open(member) as source:
+                atomic_write(target, lambda sink: shutil.copyfileobj(source, sink, CHUNK))
     except zipfile.BadZipFile as exc:
         raise OSError(
             f"{archive} is not a readable zip archive ({exc}); it is probably truncated. It was "
