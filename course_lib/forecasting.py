@@ -59,10 +59,6 @@ class WeatherTask(results.RecordingTask):
         run.mae_scale = self.degrees
         return run
 
-    def record(self, chapter: str, run: TrainingRun, **model_settings) -> TrainingRun:
-        """Record ``run`` for the comparison chapter and hand it back for plotting."""
-        self.record_run(chapter, run, **model_settings)
-        return run
 
     def record_baseline(self, chapter: str) -> results.Result:
         baseline = results.Result(chapter=chapter, model="naive baseline", task="weather",

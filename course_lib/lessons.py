@@ -193,8 +193,8 @@ class NotLearned(AssertionError):
     learned something at all, the trained LSTM reaches further than the untrained one)."""
 
 
-def expect_learned(condition: bool, message: str) -> None:
-    """Assert a training outcome: raise :class:`NotLearned` (an ``AssertionError``, so a run,
+def check_learned(condition: bool, message: str) -> None:
+    """Check a training outcome that is not a lesson of the lecture: raise :class:`NotLearned` (an ``AssertionError``, so a run,
     nbval and ``course-lib lessons`` fail on it as on ``assert``) unless ``condition`` holds.
 
     Its own type tells the full-profile rehearsal, whose training is cut to one short epoch,
@@ -215,34 +215,29 @@ def lesson(key: str) -> Lesson:
 
 def check(key: str, margin: float, *, run_folder: str | None = None,
           report_lessons: bool | None = None) -> None:
-    """Assert that this run shows lesson ``key`` (``margin > required``) and print the verdict.
+    """Check lesson ``key`` on this run: keep its margin, and for a lesson the course asserts
+    (``shown=True``) assert ``margin > required`` and print the verdict.
 
-    The margin is kept in the run folder (when the runner gave one) for ``course-lib lessons``.
-    With ``report_lessons`` a lesson that does not show is recorded and printed as ``False``
-    instead of raising. Both default to what the runner told the kernel
+    A lesson the shipped data cannot show reliably (``shown=False``) is only measured: its
+    margin is kept, nothing is printed or asserted, since its outcome changes with the seed
+    or the machine and its chapter gives the lecture's finding and the run's figures side by
+    side. The margin is kept in the run folder (when the runner gave one) for ``course-lib
+    lessons``. With ``report_lessons`` an asserted lesson that does not show is recorded and
+    printed as ``False`` instead of raising. Both default to what the runner told the kernel
     (:mod:`course_lib.run_context`).
     """
     if run_folder is None:
         run_folder = run_context.run_folder()
+    item, margin, held = _measure(key, margin, run_folder)
+    if not item.shown:
+        return
     if report_lessons is None:
         report_lessons = run_context.report_lessons()
-    if not lesson(key).shown:
-        raise ValueError(f"Lesson {key!r} is not shown by the shipped data: use `observe`.")
-    item, margin, held = _measure(key, margin, run_folder)
     if not held and not report_lessons:
         raise AssertionError(
             f"This run does not show the lesson {key!r} ({item.claim}): {item.margin} is "
             f"{margin:.4g}, and must exceed {item.required:g}.")
     print(f"{item.claim}: {held}")
-
-
-def observe(key: str, margin: float, *, run_folder: str | None = None) -> bool:
-    """Record the margin of a lesson the shipped data cannot show (``shown=False``) and return
-    whether this run shows it anyway; nothing is printed or asserted. ``run_folder`` defaults
-    to the runner's (:mod:`course_lib.run_context`)."""
-    if run_folder is None:
-        run_folder = run_context.run_folder()
-    return _measure(key, margin, run_folder)[2]
 
 
 def _measure(key: str, margin: float, run_folder: str) -> tuple[Lesson, float, bool]:

@@ -223,7 +223,7 @@ class RecordingTask:
         return from_run(chapter, run, task=self.TASK, source=self.source,
                         settings={**self.settings, **model_settings})
 
-    def record_run(self, chapter: str, run: TrainingRun, **model_settings) -> Result:
+    def record(self, chapter: str, run: TrainingRun, **model_settings) -> Result:
         """Record ``run`` for the comparison chapter; return what was recorded."""
         result = self.result(chapter, run, **model_settings)
         record(result, self.run_folder)

@@ -49,9 +49,6 @@ class ReviewTask(results.RecordingTask):
                      batch_size=self.batch_size, validation_split=VALIDATION_SPLIT,
                      seed=self.seed, name=name)
 
-    def record(self, chapter: str, run: TrainingRun, **model_settings) -> results.Result:
-        """Record ``run`` for the comparison chapter and return what was recorded."""
-        return self.record_run(chapter, run, **model_settings)
 
 
 def review_task(

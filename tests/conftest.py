@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,17 @@ import pytest
 from course_lib.datasets.weather import JENA_HEADER, JENA_MEMBER
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def keras_resolves_xla_by_its_own_rule_again():
+    """A test that runs ``reproducible(seed, jit_compile=True)`` as a chapter does leaves every
+    later model of its process compiled with XLA (``training.steps_follow_the_chapter``): give
+    the next test the process as it was, Keras resolving "auto" itself."""
+    yield
+    training = sys.modules.get("course_lib.training")
+    if training is not None:
+        training._chapter_jit_compile = None
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import comparison, diagrams, embeddings, evaluation, models, results, shapes, training, windows
+from course_lib import (comparison, diagrams, embeddings, gradient_probe, models, results, shapes,
+                        training, windows)
 from course_lib.build.cli import main
 from course_lib.build.runner import run_book
 from course_lib.datasets import imdb, imdb_sample, weather, word_vectors
@@ -102,7 +103,7 @@ CASES = {
     "load_jena, source": (lambda: weather.load_jena(source="web"), r"`source` must be 'nyc' or 'jena'. Received: source='web'"),
     "parse_weather_csv, empty": (lambda: weather.parse_weather_csv("", expected_header=weather.JENA_HEADER, name="f.csv"), r"f.csv is empty: expected a header line and data rows"),
     "load_glove, source": (lambda: word_vectors.load_glove(100, source="web"), r"`source` must be 'package' or 'glove'. Received: source='web'"),
-    # embeddings, evaluation, shapes
+    # embeddings, gradient_probe, shapes
     "nearest_words, unknown word": (lambda: embeddings.nearest_words(np.eye(2), {"a": 0, "b": 1}, "zzz"), r"`query` is not in the vocabulary. Received: query='zzz'"),
     "nearest_words, k 0": (lambda: embeddings.nearest_words(np.eye(2), {"a": 0, "b": 1}, "a", k=0), r"`k` must be positive. Received: k=0"),
     "nearest_words, metric": (lambda: embeddings.nearest_words(np.eye(2), {"a": 0, "b": 1}, "a", metric="dot"), r"`metric` must be one of \('l2', 'cosine'\). Received: metric='dot'"),

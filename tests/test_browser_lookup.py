@@ -104,7 +104,7 @@ def test_without_a_browser_the_browser_test_skips_and_under_ci_fails(tmp_path):
                "COURSE_BOOK_HTML": str(tmp_path / "html")}
     environ.pop("CHROMIUM", None)
     (tmp_path / "html" / "book").mkdir(parents=True)
-    (tmp_path / "html" / "book" / "intro.html").write_text("<html></html>")  # a stand-in book
+    (tmp_path / "html" / "book" / "intro.html").write_text("<html></html>")  # a toy book
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", test]
     skipped = subprocess.run(command, env={**environ, "CI": "false"}, cwd=ROOT,
                              capture_output=True, text=True)

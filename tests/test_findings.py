@@ -67,9 +67,8 @@ def test_a_finding_has_what_its_verdict_needs(item):
 @pytest.mark.parametrize("key", sorted({key for item in FINDINGS for key in item.lessons}))
 def test_the_chapter_of_each_lesson_measures_it(key):
     lesson = lessons.lesson(key)
-    call = "check" if lesson.shown else "observe"
     source = _notebook_source(lesson.chapter)
-    assert re.search(rf'{call}\(\s*"{key}"', source), f"{lesson.chapter} never calls {call}({key!r})"
+    assert re.search(rf'check\(\s*"{key}"', source), f"{lesson.chapter} never checks {key!r}"
 
 
 def test_the_table_sets_this_runs_figures_beside_the_lecture_and_hides_the_margins():

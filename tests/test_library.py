@@ -11,7 +11,7 @@ import pytest
 from course_lib import results, training
 from course_lib.datasets import load_padded_imdb
 from course_lib.embeddings import nearest_words, principal_components
-from course_lib.evaluation import gradient_norm_by_position
+from course_lib.gradient_probe import gradient_norm_by_position
 from course_lib.models import architecture, recurrent_classifier
 from course_lib.training import train
 from tests.conftest import ROOT

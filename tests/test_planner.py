@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 
 def _book(tmp_path, chapters, parameters="seed: int = 0  # seed"):
-    """A book of stand-in chapters, ``{name: course_lib metadata}``, in table-of-contents order,
+    """A book of toy chapters, ``{name: course_lib metadata}``, in table-of-contents order,
     each with one parameters cell, and a quick profile that overrides nothing."""
     root = tmp_path / "course"
     (root / "book").mkdir(parents=True)

@@ -22,8 +22,8 @@ def _faulty_chapter(path):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.cells = [nbformat.v4.new_code_cell(code) for code in (
-        "from course_lib.lessons import expect_learned\n"
-        "expect_learned(0.5 > 0.9, 'one capped epoch cannot show this')",
+        "from course_lib.lessons import check_learned\n"
+        "check_learned(0.5 > 0.9, 'one capped epoch cannot show this')",
         "assert (128, 240) == (128, 60), 'a shape only the full sizes reach'",
         "x = 1",
         "raise ValueError('a value only the full sizes reach')",

@@ -18,7 +18,7 @@ from course_lib.build.runner import ChapterFailed, run_book
 from tests.conftest import ROOT
 
 
-# What the light stand-ins of three chapters run after their real title and parameters cells.
+# What light copies of three chapters run after their real title and parameters cells.
 LIGHT_BODIES = {
     "01_recap": 'print(f"units: {units}")',
     "02_tokenization": 'print("tokenized:", source, maxlen)',
@@ -229,7 +229,7 @@ def test_a_refresh_commits_timings_and_results_beside_the_chapters(tmp_path):
 
 
 def _write_recording_chapter(path, model):
-    """A stand-in chapter that records one result into the run folder it is given."""
+    """A toy chapter that records one result into the run folder it is given."""
     notebook = nbformat.v4.new_notebook(metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})
@@ -351,7 +351,7 @@ def test_a_hung_cell_fails_the_run_naming_chapter_and_cell(tmp_path):
 
 
 def _write_lesson_chapter(path, margin):
-    """A stand-in chapter that checks one lesson with a fixed margin."""
+    """A toy chapter that checks one lesson with a fixed margin."""
     notebook = nbformat.v4.new_notebook(metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"}})

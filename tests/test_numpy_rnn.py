@@ -1,10 +1,10 @@
-"""Each NumPy cell is the Keras layer: same weights, same inputs, same outputs to 1e-5."""
+"""Each NumPy recurrent layer is the Keras layer: same weights, inputs and outputs to 1e-5."""
 
 import keras
 import numpy as np
 import pytest
 
-from course_lib.cells import forward_like, gru_forward, lstm_forward, simple_rnn_forward
+from course_lib.numpy_rnn import forward_like, gru_forward, lstm_forward, simple_rnn_forward
 
 LAYERS = {
     "SimpleRNN": lambda seq: keras.layers.SimpleRNN(6, return_sequences=seq),
