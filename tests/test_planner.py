@@ -103,6 +103,25 @@ def test_the_full_profile_runs_each_chapter_with_the_lectures_settings(chapter):
     assert not differences, f"{chapter}: full profile vs the lecture (name: (full, lecture)): {differences}"
 
 
+def test_a_derived_profile_takes_the_lectures_values_and_shared_settings_where_declared(tmp_path):
+    root = _book(tmp_path, {"01_a": {}, "02_b": {}, "03_c": {}})
+    switch = nbformat.v4.new_code_cell("seed: int = 0  # seed\njit_compile: bool = False  # XLA",
+                                       metadata={"tags": ["parameters"]})
+    nbformat.write(nbformat.v4.new_notebook(cells=[switch], metadata={"course_lib": {}}),
+                   root / "book" / "02_b.ipynb")
+    (root / "book" / "lecture_settings.yml").write_text("01_a:\n  seed: 7\n02_b:\n  seed: 8\n")
+    (root / "book" / "profiles.yml").write_text(
+        "quick: {}\nfull:\n  lecture_settings: true\n  every_chapter:\n    jit_compile: true\n")
+    assert load_profiles(root)["full"] == {"01_a": {"seed": 7},
+                                           "02_b": {"seed": 8, "jit_compile": True}}
+    assert dict(plan_run(root, "full")) == {
+        "01_a": {"seed": 7}, "02_b": {"seed": 8, "jit_compile": True}, "03_c": {}}
+    (root / "book" / "profiles.yml").write_text(
+        "full:\n  lecture_settings: true\n  01_a:\n    seed: 1\n")
+    with pytest.raises(ValueError, match=r"Profile 'full' derives .* Received: \['01_a'\]"):
+        load_profiles(root)
+
+
 # Full-profile settings that choose how the steps run, not what is trained: the lecture's Keras
 # had no such switch, so its table cannot vouch for them.
 HOW_NOT_WHAT = {"jit_compile"}

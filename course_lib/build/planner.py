@@ -31,6 +31,7 @@ from course_lib import run_folder
 from course_lib.run_folder import RunFolder
 
 PROFILES_FILE = "profiles.yml"  # in book/
+LECTURE_SETTINGS_FILE = "lecture_settings.yml"  # in book/: the lecture's value of each parameter
 CELL_TIMEOUT = {"quick": 900}  # seconds a cell may run per profile; other profiles: no limit
 _PAPERMILL_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
 
@@ -75,8 +76,42 @@ def list_chapters(root: Path) -> list[str]:
 
 
 def load_profiles(root: Path) -> dict[str, dict[str, dict]]:
+    """Every profile of ``book/profiles.yml`` as ``{chapter: parameters}``.
+
+    A profile lists chapters and their parameters, or, as the full profile does, derives them:
+    ``lecture_settings: true`` gives each chapter its entry of ``book/lecture_settings.yml``
+    (the one record of the lecture's values), and ``every_chapter`` adds its settings to each
+    chapter that declares them. So the lecture's values are written once.
+    """
     profiles = yaml.safe_load((root / run_folder.BOOK / PROFILES_FILE).read_text()) or {}
-    return {name: (chapters or {}) for name, chapters in profiles.items()}
+    return {name: _derived(root, name, chapters or {}) for name, chapters in profiles.items()}
+
+
+def load_lecture_settings(root: Path) -> dict[str, dict]:
+    """The lecture's value of each chapter parameter it fixes, ``{chapter: {name: value}}``."""
+    return yaml.safe_load((root / run_folder.BOOK / LECTURE_SETTINGS_FILE).read_text()) or {}
+
+
+_DERIVING = {"lecture_settings", "every_chapter"}
+
+
+def _derived(root: Path, profile: str, written: Mapping) -> dict[str, dict]:
+    if not _DERIVING & set(written):
+        return dict(written)
+    extra = sorted(set(written) - _DERIVING)
+    if extra:
+        raise ValueError(
+            f"Profile {profile!r} derives its chapters' parameters, so it cannot also list "
+            f"chapters. Received: {extra}. Valid keys: {sorted(_DERIVING)}")
+    lecture = load_lecture_settings(root) if written.get("lecture_settings") else {}
+    every = dict(written.get("every_chapter") or {})
+    derived = {chapter: dict(values or {}) for chapter, values in lecture.items()}
+    for chapter in list_chapters(root):
+        shared = {name: value for name, value in every.items()
+                  if name in declared_parameters(root, chapter)}
+        if shared:
+            derived[chapter] = {**derived.get(chapter, {}), **shared}
+    return derived
 
 
 def declared_parameters(root: Path, chapter: str) -> dict[str, dict]:
