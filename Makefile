@@ -71,7 +71,7 @@ lab: $(STAMP)
 ## make book [PROFILE=full] [FORCE=1]: execute into _build/runs/$(PROFILE) every chapter whose
 ## inputs changed since the last run (all of them with FORCE=1), render _build/html. The full
 ## profile first prints its projected training time here (the last `course-lib estimate`, or a
-## new one: 3 1/2 minutes on 2 cores)
+## new one: about 8 minutes on 2 cores)
 book: $(STAMP)
 	$(if $(filter full,$(PROFILE)),-$(BIN)/course-lib estimate --profile full --reuse)
 	$(BIN)/course-lib run --profile $(PROFILE) $(if $(FORCE),--force)

@@ -163,6 +163,7 @@ def reproducible(seed: int, *, jit_compile: bool = False) -> None:
     else:
         _deterministic_ops()
     steps_follow_the_chapter(jit_compile)
+    fits_start_from(seed)
 
 
 # What a model compiled without ``jit_compile`` (Keras' "auto") does in a chapter's kernel: the
@@ -221,6 +222,25 @@ def _has_gpu() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+# What the course puts under every ``model.fit`` of a kernel: the chapter's seed, given by
+# ``reproducible``, and a build tool's wrapper, given by ``wrap_fit``.
+_chapter_seed: int | None = None
+_build_wrapper: Callable[..., object] | None = None
+
+
+def fits_start_from(seed: int) -> None:
+    """Seed Python, NumPy and Keras again at the start of every later ``model.fit`` in this
+    process, so that each model of a chapter trains on the same shuffling and the same dropout
+    draws whatever ran before it, and the page seeds a model once, before building it.
+
+    ``fit``'s arguments (a dataset built with its own seed) are made before the seeding, as
+    they were when the page seeded just before calling ``fit``.
+    """
+    global _chapter_seed
+    _chapter_seed = seed
+    _route_fit()
+
+
 def wrap_fit(wrapper: Callable[..., object]) -> None:
     """Route every later ``model.fit(...)`` in this process through
     ``wrapper(fit, model, *args, **kwargs)``, where ``fit`` is Keras' own ``keras.Model.fit``.
@@ -229,16 +249,29 @@ def wrap_fit(wrapper: Callable[..., object]) -> None:
     :func:`course_lib.run_context.apply_run_settings` in its kernel): the rehearsal's cap
     (:func:`limit_steps`) and the estimate's timing (:func:`course_lib.fit_timing.measure_fits`).
     Chapters call ``model.fit`` themselves, with the lecture's arguments, so the change has to
-    sit under ``fit``. A second call replaces the first wrapper instead of wrapping it.
+    sit under ``fit``. A second call replaces the first wrapper instead of wrapping it; the
+    chapter's seeding (:func:`fits_start_from`) stays, and comes first.
     """
+    global _build_wrapper
+    _build_wrapper = wrapper
+    _route_fit()
+
+
+def _route_fit() -> None:
     fit = keras_fit()
+    if getattr(keras.Model.fit, "keras_fit", None) is fit:
+        return  # routed already: the two settings above decide what a fit does
 
     @functools.wraps(fit)
-    def wrapped_fit(model, *args, **kwargs):
-        return wrapper(fit, model, *args, **kwargs)
+    def course_fit(model, *args, **kwargs):
+        if _chapter_seed is not None:
+            keras.utils.set_random_seed(_chapter_seed)
+        if _build_wrapper is None:
+            return fit(model, *args, **kwargs)
+        return _build_wrapper(fit, model, *args, **kwargs)
 
-    wrapped_fit.keras_fit = fit
-    keras.Model.fit = wrapped_fit
+    course_fit.keras_fit = fit
+    keras.Model.fit = course_fit
 
 
 def keras_fit() -> Callable[..., object]:

@@ -19,12 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def keras_resolves_xla_by_its_own_rule_again():
     """A test that runs ``reproducible(seed, jit_compile=True)`` as a chapter does leaves every
-    later model of its process compiled with XLA (``training.steps_follow_the_chapter``): give
-    the next test the process as it was, Keras resolving "auto" itself."""
+    later model of its process compiled with XLA (``training.steps_follow_the_chapter``) and
+    every later fit reseeded, and one that caps training leaves the cap under ``fit``: give the
+    next test the process as it was, Keras resolving "auto" itself and training as asked."""
     yield
     training = sys.modules.get("course_lib.training")
     if training is not None:
         training._chapter_jit_compile = None
+        training._chapter_seed = None
+        training._build_wrapper = None
 
 
 @pytest.fixture

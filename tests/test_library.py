@@ -365,3 +365,28 @@ def test_before_any_chapter_set_up_keras_resolves_auto_itself(monkeypatch, chapt
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="plain")
     model.compile(optimizer="rmsprop", loss="mae")
     assert "plain" in asked and model.jit_compile is False  # Keras: no XLA on a CPU
+
+
+def test_every_fit_after_the_set_up_starts_from_the_chapters_seed_under_a_build_wrapper(
+        chapter_set_up):
+    """``reproducible`` reseeds every later ``fit``; a build tool's wrapper (the rehearsal's cap,
+    the estimate's timing) sits under it without dropping the seeding."""
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+
+    def weights_after_fit():
+        keras.utils.set_random_seed(5)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer="rmsprop", loss="mae")
+        keras.random.uniform((7,), seed=keras.random.SeedGenerator(11))  # other work
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+        return [w.copy() for w in model.get_weights()]
+
+    chapter_set_up(5)
+    first, second = weights_after_fit(), weights_after_fit()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    seen = []
+    training.wrap_fit(lambda fit, model, *a, **k: (seen.append(1), fit(model, *a, **k))[1])
+    under_wrapper = weights_after_fit()
+    assert seen == [1] and all(np.array_equal(a, b) for a, b in zip(first, under_wrapper))

@@ -301,6 +301,45 @@ def test_a_chapter_states_its_xla_choice_once_and_every_model_follows_it():
     assert len(with_switch) == 9, with_switch  # chapters 4 to 12
 
 
+def _seedings_again_before_fit(notebook) -> list[str]:
+    """The seedings a chapter's code does again before a ``fit``: a second seeding in a cell
+    with no ``fit`` since the first, or one whose next statement (a timer aside) is the
+    ``fit``. Each model is seeded once, before it is built; its ``fit`` starts from the
+    chapter's seed by the set-up (``training.fits_start_from``)."""
+    again = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        lines = [line for line in cell.source.splitlines()
+                 if line.strip() and not line.strip().startswith("#")]
+        seeded = False
+        for number, line in enumerate(lines):
+            if "set_random_seed(" in line:
+                following = [later for later in lines[number + 1:number + 3]
+                             if "EpochTimer()" not in later][:1]
+                if seeded or any(".fit(" in later for later in following):
+                    again.append(line.strip())
+                seeded = True
+            if ".fit(" in line:
+                seeded = False
+    return again
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if re.match(r"0[3-9]|1[0-2]", p.name)],
+                         ids=lambda p: p.name)
+def test_a_chapter_seeds_each_model_it_trains_once(path):
+    """The set-up seeds every ``fit``, so the page seeds a model once, before building it."""
+    assert _seedings_again_before_fit(nbformat.read(path, as_version=4)) == []
+
+
+def test_the_seeding_check_finds_a_seeding_before_fit():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "keras.utils.set_random_seed(seed)\nmodel = build()\n"
+        "keras.utils.set_random_seed(seed)  # again\ntimer = EpochTimer()\n"
+        "history = model.fit(x, y)\nkeras.utils.set_random_seed(seed)\nother = build()")])
+    assert _seedings_again_before_fit(notebook) == ["keras.utils.set_random_seed(seed)  # again"]
+
+
 def test_the_xla_check_finds_a_model_that_names_its_own_setting():
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("jit_compile: bool = False", metadata={"tags": ["parameters"]}),
