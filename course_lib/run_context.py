@@ -167,18 +167,17 @@ def record_peak_memory() -> None:
 
 
 def _this_run(caller: str) -> RunFolder:
-    folder = run_folder()
-    if not folder:
-        raise RuntimeError(f"`{caller}` needs the run folder the runner started this kernel "
-                           f"for, and {RUN_FOLDER_VARIABLE} is not set: it works only in a "
-                           "kernel the rehearsal or the estimate started.")
-    return RunFolder(folder)
+    return RunFolder(_told(run_folder(), "the run folder", RUN_FOLDER_VARIABLE, caller))
 
 
 def _this_chapter(caller: str) -> str:
-    name = chapter()
-    if not name:
-        raise RuntimeError(f"`{caller}` needs the chapter the runner started this kernel for, "
-                           f"and {CHAPTER_VARIABLE} is not set: it works only in a kernel the "
-                           "rehearsal or the estimate started.")
-    return name
+    return _told(chapter(), "the chapter", CHAPTER_VARIABLE, caller)
+
+
+def _told(value: str, what: str, variable: str, caller: str) -> str:
+    """What the runner told this kernel, or an error naming the variable that is missing."""
+    if not value:
+        raise RuntimeError(f"`{caller}` needs {what} the runner started this kernel for, and "
+                           f"{variable} is not set: it works only in a kernel the rehearsal or "
+                           "the estimate started.")
+    return value
