@@ -9,8 +9,20 @@ YIELD_TO_NBVAL ?=
 # Keeps each suite's output together when `make test` runs them at once (GNU make 4.0 and later;
 # macOS' make 3.81 has no --output-sync, and there the outputs interleave).
 OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
+# The Keras backend the chapters run on: tensorflow (the committed outputs') or jax. Unnamed, it is
+# tensorflow, unless only a Python that TensorFlow has no wheels for is at hand (3.14; then jax,
+# and scripts/find_python.sh says so in one line). `make book BACKEND=jax` adds JAX to .venv.
+BACKEND ?= $(shell sh scripts/find_python.sh --backend "$(PYTHON)" "$(VENV)")
+BACKENDS := tensorflow jax
+ifeq ($(filter $(BACKEND),$(BACKENDS)),)
+$(error BACKEND must be one of: $(BACKENDS). Received: BACKEND=$(BACKEND))
+endif
+export KERAS_BACKEND := $(BACKEND)
+comma := ,
+EXTRAS := book,test$(if $(filter jax,$(BACKEND)),$(comma)jax)
+RUN_NAME := $(PROFILE)$(if $(filter-out tensorflow,$(BACKEND)),-$(BACKEND))
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+STAMP := $(VENV)/.installed-$(BACKEND)
 LOCK_VENV := _build/lockenv
 LOCK_HEADER := '\# The exact versions `make install` installs (a pip constraints file, used as' \
 	'\# `pip install -c constraints.txt`): those that produced the committed outputs.' \
@@ -33,26 +45,27 @@ unexport COURSE_LIB_RUN_FOLDER COURSE_LIB_REPORT_LESSONS
 .PHONY: install lock lab book test unit-test nbval book-check browser-check refresh lessons rehearse \
 	fetch bench clean
 
-# .venv is created by $(PYTHON) when it is Python 3.11-3.13, else by the first of python3.13,
-# python3.12, python3.11 on the PATH (scripts/find_python.sh says which, or stops with one line).
-# It installs the versions locked in constraints.txt (see `make lock`).
+# .venv is created by $(PYTHON) when the backend has wheels for it (tensorflow: Python 3.11-3.13;
+# jax: 3.11-3.14), else by the newest such python3.X on the PATH (scripts/find_python.sh says
+# which, or stops with one line). It installs the versions locked in constraints.txt (see `make
+# lock`), and the backend's extra; one stamp per backend, so a second backend adds to .venv.
 $(STAMP): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || { python=$$(sh scripts/find_python.sh "$(PYTHON)") && \
+	@test -x $(BIN)/python || { python=$$(BACKEND=$(BACKEND) sh scripts/find_python.sh "$(PYTHON)") && \
 		echo "$$python -m venv $(VENV)" && $$python -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
 ## make lock: refresh constraints.txt, the exact versions `make install` installs: a scratch venv
-## gets the newest versions pyproject.toml's ranges allow (extras book, test and lab), then
-## `pip freeze`; review the diff, run `make test`, commit both
+## gets the newest versions pyproject.toml's ranges allow (extras book, test, lab and jax), on a
+## Python TensorFlow has wheels for, then `pip freeze`; review the diff, run `make test`, commit both
 lock:
-	@python=$$(sh scripts/find_python.sh "$(PYTHON)") && rm -rf $(LOCK_VENV) && \
+	@python=$$(BACKEND=tensorflow sh scripts/find_python.sh "$(PYTHON)") && rm -rf $(LOCK_VENV) && \
 		echo "$$python -m venv $(LOCK_VENV)" && $$python -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[book,test,lab]"
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e ".[book,test,lab,jax]"
 	$(LOCK_VENV)/bin/python -m pip check
 	$(LOCK_VENV)/bin/python -m pip freeze --exclude-editable > $(LOCK_VENV)/freeze.txt
 	{ printf '%s\n' $(LOCK_HEADER); $(LOCK_VENV)/bin/python -c "$$LOCKED_ON"; \
@@ -64,18 +77,18 @@ lock:
 ## their text; a chapter run there uses its parameters cell, the quick profile
 lab: $(STAMP)
 	@$(BIN)/python -c 'import jupyterlab, ipykernel' 2>/dev/null || \
-		$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,test,lab]"
+		$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS),lab]"
 	$(BIN)/course-lib lab
 	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=_build/lab
 
-## make book [PROFILE=full] [FORCE=1]: execute into _build/runs/$(PROFILE) every chapter whose
-## inputs changed since the last run (all of them with FORCE=1), render _build/html. The full
-## profile first prints its projected training time here (the last `course-lib estimate`, or a
-## new one: about 8 minutes on 2 cores)
+## make book [PROFILE=full] [FORCE=1] [BACKEND=jax]: execute into _build/runs/$(PROFILE) (on JAX:
+## _build/runs/$(PROFILE)-jax) every chapter whose inputs changed since the last run (all of them
+## with FORCE=1), render _build/html. The full profile first prints its projected training time
+## here (the last `course-lib estimate`, or a new one: about 8 minutes on 2 cores)
 book: $(STAMP)
 	$(if $(filter full,$(PROFILE)),-$(BIN)/course-lib estimate --profile full --reuse)
 	$(BIN)/course-lib run --profile $(PROFILE) $(if $(FORCE),--force)
-	$(BIN)/jupyter-book build _build/runs/$(PROFILE) --path-output . $(JB_FLAGS) $(if $(FORCE),--all)
+	$(BIN)/jupyter-book build _build/runs/$(RUN_NAME) --path-output . $(JB_FLAGS) $(if $(FORCE),--all)
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
 ## make test: unit tests, nbval over every chapter, papermill smoke runs, book build from committed
@@ -97,11 +110,13 @@ unit-test: $(STAMP)
 
 # A chapter that compares with another chapter's model recalls it from the committed run instead
 # of training it again, so each chapter's training runs once (course_lib/results.py says more).
+# `make nbval BACKEND=jax` checks the chapters on JAX against the same committed outputs; the
+# committed results are TensorFlow's, so there every chapter trains what it compares with.
 nbval: $(STAMP)
 	env $(OTHER_KERNEL_PATH) COURSE_LIB_DETERMINISTIC=1 COURSE_LIB_RECALL_FROM=$(CURDIR)/book/recorded_run $(BIN)/python -m pytest $(NBVAL_FLAGS) book/
 
 book-check: $(STAMP)
-	$(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS) --all
+	$(YIELD_TO_NBVAL) $(BIN)/jupyter-book build . --path-output _build/committed $(JB_FLAGS) --all
 
 browser-check: book-check
 	COURSE_BOOK_HTML=_build/committed/_build/html $(YIELD_TO_NBVAL) $(BIN)/python -m pytest tests/browser -s
@@ -110,8 +125,9 @@ browser-check: book-check
 refresh: $(STAMP)
 	$(BIN)/course-lib run --profile quick --refresh
 
-## make lessons: the quick book for seeds 0-2 on both kernel paths, then the lesson table (exit 1
-## when a lesson did not hold in every run); about half an hour on 2 cores, not part of `make test`
+## make lessons [BACKEND=jax]: the quick book for seeds 0-2 on both kernel paths (on JAX, once per
+## seed: the paths are TensorFlow's), then the lesson table (exit 1 when a lesson did not hold in
+## every run); about half an hour on 2 cores, not part of `make test`
 lessons: $(STAMP)
 	$(BIN)/course-lib lessons
 

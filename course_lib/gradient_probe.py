@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from course_lib.backends import gradient_of_sum
+
 
 def gradient_norm_by_position(model: keras.Sequential, x: np.ndarray) -> np.ndarray:
     """Mean norm of d(output)/d(embedded word at position t), for every position t.
@@ -12,17 +14,15 @@ def gradient_norm_by_position(model: keras.Sequential, x: np.ndarray) -> np.ndar
     How strongly the prediction can still react to a word t steps back: the quantity that
     vanishes in a SimpleRNN and survives in an LSTM. ``model`` starts with an Embedding.
     """
-    import tensorflow as tf
-
     embedding, rest = model.layers[0], model.layers[1:]
     if not isinstance(embedding, keras.layers.Embedding):
         raise TypeError(f"`model` must start with an Embedding layer. Received: {type(embedding).__name__}")
-    embedded = tf.convert_to_tensor(embedding(x))
-    with tf.GradientTape() as tape:
-        tape.watch(embedded)
-        output = embedded
+
+    def prediction(embedded):
         for layer in rest:
-            output = layer(output)
-        total = tf.reduce_sum(output)
-    gradient = tape.gradient(total, embedded).numpy()  # (batch, timesteps, dim)
+            embedded = layer(embedded)
+        return embedded
+
+    embedded = keras.ops.convert_to_numpy(embedding(x))
+    gradient = gradient_of_sum(prediction, embedded)  # (batch, timesteps, dim)
     return np.linalg.norm(gradient, axis=-1).mean(axis=0)

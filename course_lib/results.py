@@ -54,7 +54,8 @@ class Result:
 
     ``metric`` names ``value`` (``"val_accuracy"`` for reviews, ``"val_mae_degC"`` for weather);
     ``settings`` holds what must match for two results to be comparable (data source, sizes,
-    the model's own knobs such as ``units``).
+    the model's own knobs such as ``units``); ``backend``, the Keras backend that trained the
+    model, must match too: the backends draw different initial weights from the same seed.
     """
 
     chapter: str
@@ -68,6 +69,7 @@ class Result:
     settings: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)  # per-epoch curves, so later chapters can plot them
     mae_scale: float = 1.0  # weather: the history is normalised; times this gives degrees
+    backend: str = "tensorflow"
 
     @property
     def name(self) -> str:  # lets plot_history draw a recalled result like a fresh run
@@ -82,12 +84,14 @@ class Result:
 
 def _identity(item: dict) -> tuple:
     return (item["chapter"], item["task"], item["model"],
-            json.dumps(item.get("settings", {}), sort_keys=True))
+            json.dumps(item.get("settings", {}), sort_keys=True), item.get("backend", "tensorflow"))
 
 
 def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Result:
     """The :class:`Result` of a :class:`~course_lib.training.TrainingRun`: its best validation
     accuracy (reviews) or its best validation MAE (weather, in the run's ``mae_scale`` units)."""
+    import keras  # in a chapter's kernel, where Keras is loaded; the build tools need no backend
+
     if task == "reviews":
         metric, value = "val_accuracy", run.best("val_accuracy")
     elif task == "weather":
@@ -97,7 +101,7 @@ def from_run(chapter: str, run, *, task: str, source: str, settings: dict) -> Re
     return Result(chapter=chapter, model=run.name, task=task, metric=metric, value=float(value),
                   parameters=run.parameters, seconds_per_epoch=run.seconds_per_epoch,
                   source=source, settings=dict(settings), history=run.history,
-                  mae_scale=float(run.mae_scale))
+                  mae_scale=float(run.mae_scale), backend=keras.backend.backend())
 
 
 def _chapter_file(chapter: str, run_folder: str | os.PathLike) -> Path:
@@ -152,10 +156,12 @@ def forget(chapter: str, run_folder: str | os.PathLike) -> None:
 def recall(chapter: str, task: str, model: str, settings: dict,
            run_folder: str | os.PathLike | None) -> Result | None:
     """The result ``chapter`` recorded in this run for ``model`` on ``task`` with exactly these
-    settings, else ``None`` (always ``None`` without a run folder)."""
+    settings, on this Keras backend, else ``None`` (always ``None`` without a run folder)."""
     if not run_folder:
         return None
-    wanted = (chapter, task, model, json.dumps(settings, sort_keys=True))
+    import keras
+
+    wanted = (chapter, task, model, json.dumps(settings, sort_keys=True), keras.backend.backend())
     for item in _read(_chapter_file(chapter, run_folder)):
         if _identity(item) == wanted:
             return Result(**item)

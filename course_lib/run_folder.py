@@ -30,6 +30,7 @@ repository.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,10 +130,22 @@ class RunFolder:
         return self.path / ESTIMATE_SUMMARY
 
 
+BACKENDS = ("tensorflow", "jax")  # the Keras backends the course runs on
+
+
+def backend(environ: Mapping[str, str] | None = None) -> str:
+    """The Keras backend a run's kernels use: ``KERAS_BACKEND`` as they inherit it (Keras'
+    default, TensorFlow, when it is unset). ``environ`` defaults to ``os.environ``."""
+    return (os.environ if environ is None else environ).get("KERAS_BACKEND") or "tensorflow"
+
+
 def default(root: str | os.PathLike, name: str) -> RunFolder:
     """The run folder a run named ``name`` (a profile, or ``rehearsal``, ``estimate``,
-    ``lessons``) uses when none is given: ``<root>/_build/runs/<name>``."""
-    return RunFolder(Path(root) / BUILD / RUNS / name)
+    ``lessons``) uses when none is given: ``<root>/_build/runs/<name>`` on TensorFlow, the
+    backend of the committed outputs, else ``<root>/_build/runs/<name>-<backend>``
+    (``quick-jax``), so that two backends' runs never reuse or overwrite each other's."""
+    suffix = "" if backend() == "tensorflow" else f"-{backend()}"
+    return RunFolder(Path(root) / BUILD / RUNS / f"{name}{suffix}")
 
 
 def committed(book: str | os.PathLike) -> RunFolder:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from course_lib import backends
 from course_lib._checks import check_positive_int
 
 
@@ -157,11 +158,11 @@ def reproducible(seed: int, *, jit_compile: bool = False) -> None:
     ``unroll``, with or without ``recurrent_dropout``).
     """
     keras.utils.set_random_seed(seed)
-    if jit_compile and not _has_gpu():
+    if backends.compiles_steps(jit_compile) and not backends.has_gpu():
         op_determinism_wanted()  # still refuses a mistyped COURSE_LIB_DETERMINISTIC
-        _no_op_determinism()
+        backends.make_ops_deterministic(False)
     else:
-        _deterministic_ops()
+        backends.make_ops_deterministic(op_determinism_wanted())
     steps_follow_the_chapter(jit_compile)
     fits_start_from(seed)
 
@@ -196,30 +197,11 @@ def steps_follow_the_chapter(jit_compile: bool) -> None:
         def chapter_rule(model) -> bool:
             if _chapter_jit_compile is None:
                 return keras_rule(model)
-            return _chapter_jit_compile and trainer.model_supports_jit(model)
+            return backends.compiles_steps(_chapter_jit_compile) and trainer.model_supports_jit(model)
 
         chapter_rule.follows_the_chapter = True
         trainer.Trainer._resolve_auto_jit_compile = chapter_rule
     _chapter_jit_compile = bool(jit_compile)
-
-
-def _no_op_determinism() -> None:
-    """Turn op determinism off where an earlier call in this kernel turned it on (a reader who
-    runs a chapter again with ``jit_compile`` switched on): Keras would silently keep XLA off."""
-    if keras.backend.backend() != "tensorflow":
-        return
-    from tensorflow.python.framework import config  # TensorFlow has no public switch back
-
-    if config.is_op_determinism_enabled():
-        config.disable_op_determinism()
-
-
-def _has_gpu() -> bool:
-    if keras.backend.backend() != "tensorflow":
-        return False
-    import tensorflow as tf
-
-    return bool(tf.config.list_physical_devices("GPU"))
 
 
 # What the course puts under every ``model.fit`` of a kernel: the chapter's seed, given by
@@ -317,16 +299,6 @@ def cap_validation(limit: int, validation_steps, validation_data):
     if validation_steps is None and finite_batches(validation_data) is not None:
         return None, validation_data.take(limit)
     return min(validation_steps or limit, limit), validation_data
-
-
-def _deterministic_ops() -> None:
-    """Make TensorFlow's kernels deterministic: without this, multi-threaded reductions make
-    two runs with the same seed differ, and a chapter's checked figures would drift.
-    ``COURSE_LIB_DETERMINISTIC=0`` leaves them as they are (see ``op_determinism_wanted``)."""
-    if keras.backend.backend() == "tensorflow" and op_determinism_wanted():
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
 
 
 def train(

@@ -15,7 +15,8 @@ The lecture's alignment has a quirk: its last input row is ``row - step``, so th
 inside the input pipeline (one ``tf.gather`` per batch, prepared while the previous batch
 trains) instead of by a Python generator, and the validation and test windows served once, in
 larger batches (evaluating needs no gradients, so a batch of 1,024 windows costs less per
-window than eight of 128, and the mean error over the same windows is the same).
+window than eight of 128, and the mean error over the same windows is the same). On Keras'
+other backends, which need no TensorFlow, NumPy gathers the same windows in the same order.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
+import keras
 import numpy as np
 
+from course_lib import backends
 from course_lib._checks import check_positive_int
 
 ALIGNMENTS = ("lecture", "corrected")
@@ -172,14 +175,16 @@ def dataset(batches: Iterator[tuple[np.ndarray, np.ndarray]], *, lookback: int, 
 
     This is how the lecture's own generator can be fed to ``fit``; the chapters use
     :meth:`ForecastSplits.dataset`, which yields the same windows without Python on the hot
-    path."""
+    path. On a backend other than TensorFlow, ``fit`` reads the generator itself."""
+    as_float = ((x.astype(np.float32), y.astype(np.float32)) for x, y in batches)
+    if backends.name() != "tensorflow":
+        return as_float
     import tensorflow as tf
 
     signature = (
         tf.TensorSpec(shape=(None, lookback // step, features), dtype=tf.float32),
         tf.TensorSpec(shape=(None,), dtype=tf.float32),
     )
-    as_float = ((x.astype(np.float32), y.astype(np.float32)) for x, y in batches)
     return tf.data.Dataset.from_generator(lambda: as_float, output_signature=signature).prefetch(2)
 
 
@@ -286,22 +291,27 @@ class ForecastSplits:
         last batch repeats its first and its epochs drift; the dataset then holds every
         window once. No profile of the course has such a split.)
         """
-        import tensorflow as tf
-
         low, high = self._bounds(split)
         first = low + self.lookback
+        draw = np.random.RandomState(seed).randint
+        shape = (ROW_DRAWS_PER_CALL, self.batch_size)
+
+        def row_draws():
+            while True:
+                yield draw(first, high, size=shape)
+
+        count = self.steps(split) * self.batch_size
+        if backends.name() != "tensorflow":
+            if split == "train":
+                return (self._gather_in_numpy(rows) for draws in row_draws() for rows in draws)
+            return EvaluationWindows(self._gather_in_numpy, np.arange(first, first + count),
+                                     self.evaluation_batch_size)
+        import tensorflow as tf
+
         if split == "train":
-            draw = np.random.RandomState(seed).randint
-            shape = (ROW_DRAWS_PER_CALL, self.batch_size)
-
-            def row_draws():
-                while True:
-                    yield draw(first, high, size=shape)
-
             rows = tf.data.Dataset.from_generator(
                 row_draws, output_signature=tf.TensorSpec(shape, tf.int64)).unbatch()
         else:
-            count = self.steps(split) * self.batch_size
             rows = tf.data.Dataset.range(first, first + count).batch(self.evaluation_batch_size)
         return rows.map(self._gather_windows).prefetch(tf.data.AUTOTUNE)
 
@@ -322,6 +332,12 @@ class ForecastSplits:
 
         return gather
 
+    def _gather_in_numpy(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:attr:`_gather_windows` without TensorFlow."""
+        table = np.asarray(self.data, dtype=np.float32)
+        offsets = window_offsets(self.lookback, self.step, self.alignment)
+        return table[rows[:, None] + offsets], table[rows + self.delay, self.target_column]
+
     def naive_mae(self, split: str = "val") -> float:
         return naive_mae(self.batches(split), self.steps(split), self.target_column)
 
@@ -334,3 +350,28 @@ class ForecastSplits:
         if split not in SPLITS:
             raise ValueError(f"`split` must be one of {SPLITS}. Received: split={split!r}")
         return self.bounds[split]
+
+
+class EvaluationWindows(keras.utils.PyDataset):
+    """Validation or test windows for ``fit`` on a backend other than TensorFlow: the windows
+    at ``rows``, ``batch_size`` at a time, in order, read whole at every epoch.
+
+    ``cardinality`` and ``take`` are the two methods of a ``tf.data.Dataset`` that the build
+    tools call on validation data (:func:`course_lib.training.cap_validation`)."""
+
+    def __init__(self, gather, rows: np.ndarray, batch_size: int):
+        super().__init__()
+        self._gather, self._rows, self._batch_size = gather, rows, batch_size
+
+    def __len__(self) -> int:
+        return -(-len(self._rows) // self._batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        return self._gather(self._rows[index * self._batch_size:(index + 1) * self._batch_size])
+
+    def cardinality(self) -> int:
+        return len(self)
+
+    def take(self, batches: int) -> EvaluationWindows:
+        return EvaluationWindows(self._gather, self._rows[:batches * self._batch_size],
+                                 self._batch_size)

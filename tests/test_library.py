@@ -331,7 +331,7 @@ def test_models_compiled_on_the_page_follow_the_chapters_xla_setting(
     """The chapter states its XLA choice once (``reproducible(seed, jit_compile=...)``), and
     every model it compiles without naming ``jit_compile`` follows it: XLA steps in the full
     profile on a CPU, where Keras' own "auto" never picks XLA, and none in the quick one."""
-    monkeypatch.setattr(training, "_has_gpu", lambda: False)
+    monkeypatch.setattr(training.backends, "has_gpu", lambda: False)
     chapter_set_up(0, jit_compile=jit_compile)
     assert [bool(model.jit_compile) for model in _models_as_chapters_compile_them()] == \
         [jit_compile] * 4
@@ -347,7 +347,7 @@ def test_xla_stays_off_while_op_determinism_is_on_as_keras_requires(monkeypatch,
     it: "auto" following the chapter must not force XLA there."""
     from tensorflow.python.framework import config
 
-    monkeypatch.setattr(training, "_has_gpu", lambda: True)
+    monkeypatch.setattr(training.backends, "has_gpu", lambda: True)
     chapter_set_up(0, jit_compile=True)
     assert config.is_op_determinism_enabled()
     assert not any(model.jit_compile for model in _models_as_chapters_compile_them())

@@ -96,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "lab", help="write the chapters into _build/lab/ with the numbers of the committed run "
         "in their text (JupyterLab cannot render glued text), for `make lab`")
+    for command in (run, check, rehearse, estimate):
+        command.add_argument(
+            "--backend", choices=run_folder.BACKENDS, default=None,
+            help="Keras backend of the chapters' kernels (default: $KERAS_BACKEND, else "
+            "tensorflow, the committed outputs'); runs land in _build/runs/<name>-<backend>")
     args = parser.parse_args(argv)
+    if getattr(args, "backend", None):
+        os.environ["KERAS_BACKEND"] = args.backend  # what every kernel started from here reads
 
     if args.command == "kernel-path":
         print(" ".join(f"{name}={value}" for name, value in KERNEL_PATHS[args.name].items()))
@@ -230,11 +237,15 @@ def _rehearse(root: Path, chapters: list[str] | None, jobs: int) -> int:
 
 def _lessons(root: Path, seeds: list[int], paths: list[str], jobs: int) -> int:
     """Each (seed, kernel path) runs into its own folder under ``_build/runs/lessons/``, with
-    the execution cache, so a second call re-executes only what changed."""
+    the execution cache, so a second call re-executes only what changed. On JAX
+    (``_build/runs/lessons-jax/``) each seed runs once: the kernel paths are TensorFlow's."""
     runs, failed = {}, []
+    backend = run_folder.backend()
+    if backend != "tensorflow":  # TensorFlow's kernel paths change nothing on another backend
+        paths = paths[:1]
     for seed in seeds:
         for path in paths:
-            label = f"seed {seed}, {path}"
+            label = f"seed {seed}, {path if backend == 'tensorflow' else backend}"
             runs[label] = run_folder.default(root, "lessons").path / f"seed-{seed}-{path}"
             print(f"course-lib lessons: {label}", flush=True)
             try:

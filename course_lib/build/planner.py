@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 import graphlib
+import importlib.util
 import json
 import os
 import re
@@ -124,9 +125,24 @@ def declared_parameters(root: Path, chapter: str) -> dict[str, dict]:
 
 
 def chapter_metadata(root: Path, chapter: str) -> dict:
-    """The chapter's ``course_lib`` notebook metadata (``after``: the chapters it waits for)."""
+    """The chapter's ``course_lib`` notebook metadata (``after``: the chapters it waits for;
+    ``needs``: the packages it cannot run without, beyond the Keras backend's, each with why)."""
     path = chapter_source(root, chapter)
     return json.loads(_read_chapter(str(path), path.stat().st_mtime_ns)[1])
+
+
+def unmet_needs(root: Path, chapters: Iterable[str]) -> dict[str, str]:
+    """For each of ``chapters`` that needs a package this Python lacks, what it needs and why.
+
+    Chapter 02 teaches Keras' ``TextVectorization``, which runs on TensorFlow's string
+    operations whatever the backend; where TensorFlow has no wheel (Python 3.14), it cannot
+    run. The package is looked up, not imported."""
+    unmet = {}
+    for chapter in chapters:
+        for package, why in chapter_metadata(root, chapter).get("needs", {}).items():
+            if importlib.util.find_spec(package) is None:
+                unmet[chapter] = f"it needs {package} ({why}), which this Python lacks"
+    return unmet
 
 
 @functools.lru_cache(maxsize=64)

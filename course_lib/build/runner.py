@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +32,7 @@ from course_lib.build.kernel import Kernels, log_tail
 from course_lib.build.notebooks import commit_chapter, stage_sources, tidy_notebook
 from course_lib.build.planner import (CELL_TIMEOUT, Schedule, chapter_dependencies,
                                       chapter_source, expected_seconds, find_root, list_chapters,
-                                      plan_run)
+                                      plan_run, unmet_needs)
 from course_lib.run_folder import RunFolder
 
 if TYPE_CHECKING:
@@ -101,8 +103,19 @@ def run_book(
     if rehearsal is not None and refresh:
         raise ValueError("A rehearsal never writes into book/: `refresh` must be False. "
                          "Received: refresh=True")
+    if refresh and run_folder.backend() != "tensorflow":
+        raise ValueError("The committed outputs are TensorFlow's: a refresh runs on it. "
+                         f"Received: KERAS_BACKEND={run_folder.backend()!r}")
     root = find_root(root)
     plan = dict(plan_run(root, profile, chapters, overrides))
+    unmet = unmet_needs(root, plan)
+    if unmet and (chapters is not None or refresh):
+        raise ValueError("; ".join(f"Chapter {name!r} cannot run here: {why}"
+                                   for name, why in unmet.items()))
+    for name, why in unmet.items():  # the whole book: its page keeps the committed outputs
+        print(f"course-lib: {name} not executed, {why}; its page shows the committed run",
+              file=sys.stderr)
+        del plan[name]
     run = RunFolder((Path(run_dir) if run_dir else run_folder.default(root, profile).path).resolve())
     reporting = report_lessons or rehearsal is not None
     needs = chapter_dependencies(root, plan)
@@ -110,6 +123,9 @@ def run_book(
                         reuse=not (force or refresh or rehearsal is not None))
     key = cache_keys(root, run, plan, reporting)
     stage_sources(root, run.path)
+    for name in unmet:
+        execution_cache.forget(run, name)
+        shutil.copy2(chapter_source(root, name), run.notebook(name))
     run.logs_dir.mkdir(exist_ok=True)
 
     report, failure = RunReport(profile, run.path), None

@@ -6,17 +6,20 @@ provenance and the selection rule, ``scripts/make_imdb_sample.py`` rebuilds it b
 A chapter reads it two ways:
 
 * as **text** (:func:`load_imdb_texts`), to tokenize it on the page as the lecture does;
-* as **word ranks** (:func:`sample_ranks`), tokenized once by Keras' ``TextVectorization``
-  and ranked by frequency in the training part, which :mod:`course_lib.datasets.imdb` then
-  encodes exactly as ``keras.datasets.imdb`` encodes its own reviews. So a chapter's code is
-  the same on the sample and on Keras' full ``imdb.npz``.
+* as **word ranks** (:func:`sample_ranks`), tokenized once as chapter 02's
+  ``TextVectorization`` tokenizes them and ranked by frequency in the training part, which
+  :mod:`course_lib.datasets.imdb` then encodes exactly as ``keras.datasets.imdb`` encodes its
+  own reviews. So a chapter's code is the same on the sample and on Keras' full ``imdb.npz``.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import lzma
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,32 +129,42 @@ def standardize_review(texts):
     return tf.strings.regex_replace(texts, r"[[:punct:]]", " ")
 
 
-def text_vectorizer(train_texts) -> "keras.layers.TextVectorization":  # noqa: F821
-    """Keras' ``TextVectorization`` with :func:`standardize_review`, split at whitespace, its
-    vocabulary learned from ``train_texts``: index 0 pads, 1 is unknown, and from 2 on the
-    words come by falling frequency, ties broken the same way every time."""
-    import keras
+# standardize_review and TextVectorization's whitespace split, in plain Python: TensorFlow's
+# string operations lower-case ASCII letters only, and split at ASCII whitespace.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
+_WHITESPACE = re.compile("[ \t\n\v\f\r]+")
 
-    vectorizer = keras.layers.TextVectorization(standardize=standardize_review, ragged=True)
-    vectorizer.adapt(list(train_texts), batch_size=1024)
-    return vectorizer
+
+def review_words(text: str) -> list[str]:
+    """The words ``TextVectorization(standardize=standardize_review)`` splits ``text`` into,
+    without TensorFlow: the sample's word ranks must not depend on the Keras backend, and
+    Keras' text layers need TensorFlow (which has no wheel for the newest Python)."""
+    text = _PUNCTUATION.sub(" ", text.translate(_ASCII_LOWER).replace("<br />", " "))
+    return [word for word in _WHITESPACE.split(text) if word]
+
+
+def review_vocabulary(texts) -> list[str]:
+    """Every word of ``texts``, most frequent first, as ``TextVectorization.adapt`` orders its
+    vocabulary (without its two reserved entries): ties go to the word whose UTF-8 bytes sort
+    last, so the order is the same every time."""
+    counts = collections.Counter(word for text in texts for word in review_words(text))
+    ranked = sorted(counts.items(), key=lambda item: (item[1], item[0].encode()), reverse=True)
+    return [word for word, _ in ranked]
 
 
 @functools.lru_cache(maxsize=1)
 def sample_ranks() -> RankedReviews:
     """The sample tokenized once: each word's rank by frequency in the training part."""
     train, test = load_imdb_texts("train"), load_imdb_texts("test")
-    vectorizer = text_vectorizer(train.texts)
-    vocabulary = vectorizer.get_vocabulary()
-    # TextVectorization index i >= 2 is the word of rank i - 1; index 1 (unknown) only occurs
-    # in test reviews and gets the rank past the last word.
-    unseen_rank = len(vocabulary) - 1
+    vocabulary = review_vocabulary(train.texts)
+    word_index = {word: rank for rank, word in enumerate(vocabulary, start=1)}
+    unseen_rank = len(vocabulary) + 1  # a test-review word never seen in training
     splits = []
     for part in (train, test):
-        ragged = vectorizer(list(part.texts))
-        index = ragged.flat_values.numpy().astype(np.int64)
-        ranks = np.where(index == 1, unseen_rank, index - 1)
-        lengths = ragged.row_lengths().numpy().astype(np.int64)
+        words = [review_words(text) for text in part.texts]
+        ranks = np.array([word_index.get(word, unseen_rank) for review in words for word in review],
+                         dtype=np.int64)
+        lengths = np.array([len(review) for review in words], dtype=np.int64)
         splits.append((_read_only(ranks), _read_only(lengths), part.labels))
-    word_index = {str(word): rank for rank, word in enumerate(vocabulary[2:], start=1)}
     return RankedReviews(splits[0], splits[1], word_index)
