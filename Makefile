@@ -100,7 +100,7 @@ book: $(STAMP)
 test: $(STAMP)
 	@echo "make test: unit tests, nbval and the browser test run at once; each one's output follows when it ends"
 	@$(MAKE) --no-print-directory -j 3 $(OUTPUT_SYNC) unit-test nbval browser-check \
-		YIELD_TO_NBVAL="nice -n 10"
+		YIELD_TO_NBVAL="nice -n 10" BACKEND=$(BACKEND)
 	@$(BIN)/python tests/browser/chromium.py --skip-notice
 
 # Each test file stays on one worker (--dist loadfile), so a module's expensive fixtures (the

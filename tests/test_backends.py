@@ -118,6 +118,7 @@ def test_results_of_two_backends_are_two_experiments(tmp_path, monkeypatch):
     result = results.Result(chapter="06_gru", model="GRU", task="weather", metric="val_mae_degC",
                             value=2.5, parameters=10, seconds_per_epoch=1.0, source="sample")
     results.record(result, tmp_path)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
     assert results.recall("06_gru", "weather", "GRU", {}, tmp_path) == result
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     assert results.recall("06_gru", "weather", "GRU", {}, tmp_path) is None

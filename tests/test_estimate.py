@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+from course_lib import run_folder
 from course_lib.build.estimate import ChapterEstimate, Estimate
 from course_lib.fit_timing import Fit, measure_fits, partial_batches, planned_steps
 
@@ -180,7 +181,7 @@ def test_make_book_full_prints_the_last_whole_projection_before_it_starts(tmp_pa
     shutil.copy(root / "_toc.yml", tmp_path)
     shutil.copytree(root / "book", tmp_path / "book")
     assert last_projection(tmp_path) is None
-    folder = tmp_path / "_build" / "runs" / "estimate"
+    folder = run_folder.default(tmp_path, "estimate").path  # estimate-jax on JAX
     folder.mkdir(parents=True)
     (folder / ESTIMATE_SUMMARY).write_text("{not json")
     assert last_projection(tmp_path) is None

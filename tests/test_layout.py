@@ -215,4 +215,5 @@ def test_the_committed_run_is_laid_out_like_a_run_folder():
     committed = run_folder.committed(ROOT / "book")
     assert committed.results_dir.is_dir() and committed.lessons_dir.is_dir()
     assert committed.timings.is_file()
-    assert run_folder.default(ROOT, "quick").path == ROOT / "_build" / "runs" / "quick"
+    suffix = "" if run_folder.backend() == "tensorflow" else f"-{run_folder.backend()}"
+    assert run_folder.default(ROOT, "quick").path == ROOT / "_build" / "runs" / f"quick{suffix}"

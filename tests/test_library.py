@@ -56,10 +56,15 @@ def test_bad_model_kind_is_named():
         recurrent_classifier("RNN")
 
 
+# TensorFlow's own switches (op determinism, its "auto" XLA rule): on TensorFlow only
+ON_TENSORFLOW = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                                   reason="tests TensorFlow's op determinism")
+
+
 def _result(model="LSTM", value=0.8, chapter="05_lstm", settings=None):
     return results.Result(chapter=chapter, model=model, task="reviews", metric="val_accuracy",
                           value=value, parameters=10, seconds_per_epoch=1.5, source="sample",
-                          settings=settings or {"maxlen": 100})
+                          settings=settings or {"maxlen": 100}, backend=keras.backend.backend())
 
 
 def test_results_are_recorded_per_chapter_and_replaced_only_by_the_same_experiment(tmp_path):
@@ -235,9 +240,9 @@ def test_architecture_tells_models_apart_by_layers_settings_and_training_setup()
     assert architecture(lstm(optimizer="adam")) != built
     assert architecture(recurrent_classifier("LSTM", maxlen=100)) != built  # the input shape
     assert architecture(recurrent_classifier("GRU")) != built
-    compiled_with_xla = lstm()
-    compiled_with_xla._jit_compile = True  # what Keras keeps when it grants jit_compile=True
-    assert architecture(compiled_with_xla) != built
+    compiled_otherwise = lstm()  # with XLA where it was not, or without where it was (JAX)
+    compiled_otherwise._jit_compile = not compiled_otherwise.jit_compile  # what Keras keeps
+    assert architecture(compiled_otherwise) != built
 
 
 def test_fastest_training_steps_trains_each_model_in_turn_and_refuses_bad_input():
@@ -334,7 +339,7 @@ def test_models_compiled_on_the_page_follow_the_chapters_xla_setting(
     monkeypatch.setattr(training.backends, "has_gpu", lambda: False)
     chapter_set_up(0, jit_compile=jit_compile)
     assert [bool(model.jit_compile) for model in _models_as_chapters_compile_them()] == \
-        [jit_compile] * 4
+        [training.backends.compiles_steps(jit_compile)] * 4  # JAX: always
     if jit_compile:  # a compile call that names it wins (without XLA, op determinism is on,
         # and Keras refuses an explicit jit_compile=True under it)
         explicit = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -342,6 +347,7 @@ def test_models_compiled_on_the_page_follow_the_chapters_xla_setting(
         assert explicit.jit_compile is False
 
 
+@ON_TENSORFLOW
 def test_xla_stays_off_while_op_determinism_is_on_as_keras_requires(monkeypatch, chapter_set_up):
     """On a GPU the chapter keeps op determinism, and Keras compiles nothing with XLA under
     it: "auto" following the chapter must not force XLA there."""
@@ -364,7 +370,8 @@ def test_before_any_chapter_set_up_keras_resolves_auto_itself(monkeypatch, chapt
                         lambda model: (asked.append(model.name), rule(model))[1])
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="plain")
     model.compile(optimizer="rmsprop", loss="mae")
-    assert "plain" in asked and model.jit_compile is False  # Keras: no XLA on a CPU
+    # Keras: no XLA on a CPU on TensorFlow, XLA always on JAX
+    assert "plain" in asked and model.jit_compile is (keras.backend.backend() == "jax")
 
 
 def test_every_fit_after_the_set_up_starts_from_the_chapters_seed_under_a_build_wrapper(

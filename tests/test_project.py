@@ -45,6 +45,7 @@ def test_readme_commands_are_makefile_targets_and_ci_runs_make_test():
         assert re.search(rf"^{target}:", makefile, flags=re.M), f"README's `make {target}` has no target"
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, flags=re.M)
+    assert re.search(r"^make nbval BACKEND=jax$", ci, flags=re.M)  # the chapters on JAX too
 
 
 def test_every_toc_chapter_exists():

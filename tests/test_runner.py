@@ -18,6 +18,13 @@ from course_lib.build.runner import ChapterFailed, run_book
 from tests.conftest import ROOT
 
 
+@pytest.fixture(autouse=True)
+def _default_backend(monkeypatch):
+    """The runner as it runs by default, on TensorFlow, whatever backend the tests run on: its
+    light kernels import no Keras, and what a run does on JAX is tests/test_backends.py's."""
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+
+
 # What light copies of three chapters run after their real title and parameters cells.
 LIGHT_BODIES = {
     "01_recap": 'print(f"units: {units}")',

@@ -172,8 +172,8 @@ def test_the_training_dataset_holds_the_generators_random_windows(alignment):
     pairs = zip(splits.dataset("train", seed=5), splits.batches("train", seed=5))
     for (x, y), (gx, gy) in itertools.islice(pairs, 2 * ROW_DRAWS_PER_CALL + 3):
         assert x.dtype.name == "float32" and tuple(x.shape) == (16, 24, 4)
-        np.testing.assert_array_equal(x.numpy(), gx.astype(np.float32))
-        np.testing.assert_array_equal(y.numpy(), gy.astype(np.float32))
+        np.testing.assert_array_equal(np.asarray(x), gx.astype(np.float32))
+        np.testing.assert_array_equal(np.asarray(y), gy.astype(np.float32))
 
 
 @pytest.mark.parametrize("split", ["val", "test"])
