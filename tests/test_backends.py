@@ -50,28 +50,35 @@ PROBE = """
 import json, sys
 import keras, numpy as np
 from course_lib.gradient_probe import gradient_norm_by_position
-weights = [np.asarray(w, dtype="float32") for w in json.loads(sys.stdin.read())]
-model = keras.Sequential([keras.Input((12,), dtype="int32"), keras.layers.Embedding(20, 4),
-                          keras.layers.SimpleRNN(5), keras.layers.Dense(1)])
-model.set_weights(weights)
-x = np.arange(24).reshape(2, 12) % 20
-print(json.dumps([keras.backend.backend(), gradient_norm_by_position(model, x).tolist()]))
+
+
+def probe(weights):
+    model = keras.Sequential([keras.Input((12,), dtype="int32"), keras.layers.Embedding(20, 4),
+                              keras.layers.SimpleRNN(5), keras.layers.Dense(1)])
+    model.set_weights([np.asarray(w, dtype="float32") for w in weights])
+    return gradient_norm_by_position(model, np.arange(24).reshape(2, 12) % 20).tolist()
+
+
+if __name__ == "__main__":
+    print(json.dumps([keras.backend.backend(), probe(json.loads(sys.stdin.read()))]))
 """
 
 
 @pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed (make install BACKEND=jax)")
 def test_the_gradient_probe_measures_the_same_on_tensorflow_and_jax():
-    """Chapter 05's probe, given the same weights, in a TensorFlow and a JAX process."""
+    """Chapter 05's probe, given the same weights, here and in a process on the other backend."""
     rng = np.random.default_rng(3)
     shapes = [(20, 4), (4, 5), (5, 5), (5,), (5, 1), (1,)]
-    weights = json.dumps([rng.normal(scale=0.5, size=shape).tolist() for shape in shapes])
-    measured = {}
-    for backend in ("tensorflow", "jax"):
-        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        out = subprocess.run([sys.executable, "-c", PROBE], input=weights, env=env, cwd=ROOT,
-                             capture_output=True, text=True, check=True, timeout=120).stdout
-        name, norms = json.loads(out.strip().splitlines()[-1])
-        measured[name] = np.array(norms)
+    weights = [rng.normal(scale=0.5, size=shape).tolist() for shape in shapes]
+    here = {"__name__": "probe"}
+    exec(PROBE, here)  # defines probe() without running the script's main part
+    measured = {keras.backend.backend(): np.array(here["probe"](weights))}
+    other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
+    env = {**os.environ, "KERAS_BACKEND": other, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", PROBE], input=json.dumps(weights), env=env,
+                         cwd=ROOT, capture_output=True, text=True, check=True, timeout=120).stdout
+    name, norms = json.loads(out.strip().splitlines()[-1])
+    measured[name] = np.array(norms)
     assert set(measured) == {"tensorflow", "jax"} and measured["jax"].shape == (12,)
     np.testing.assert_allclose(measured["jax"], measured["tensorflow"], rtol=1e-4, atol=1e-7)
 
