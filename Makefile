@@ -12,7 +12,9 @@ OUTPUT_SYNC := $(if $(filter 3.%,$(MAKE_VERSION)),,--output-sync=target)
 # The Keras backend the chapters run on: tensorflow (the committed outputs') or jax. Unnamed, it is
 # tensorflow, unless only a Python that TensorFlow has no wheels for is at hand (3.14; then jax,
 # and scripts/find_python.sh says so in one line). `make book BACKEND=jax` adds JAX to .venv.
-BACKEND ?= $(shell sh scripts/find_python.sh --backend "$(PYTHON)" "$(VENV)")
+ifndef BACKEND
+BACKEND := $(shell sh scripts/find_python.sh --backend "$(PYTHON)" "$(VENV)")
+endif
 BACKENDS := tensorflow jax
 ifeq ($(filter $(BACKEND),$(BACKENDS)),)
 $(error BACKEND must be one of: $(BACKENDS). Received: BACKEND=$(BACKEND))

@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -277,6 +278,28 @@ def test_make_refuses_a_backend_the_course_does_not_run_on():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "BACKEND must be one of: tensorflow jax. Received: BACKEND=torch" in result.stderr
+
+
+@pytest.mark.parametrize("versions, backend", [({"python3": "3.14"}, "jax"),
+                                              ({"python3": "3.12"}, "tensorflow")])
+def test_make_installs_jax_where_only_python_3_14_is_found(tmp_path, versions, backend):
+    """`make -n install` on a PATH of stand-in interpreters and no .venv: the backend make picks,
+    its one line, and what the install step would run."""
+    _find_python(tmp_path, versions)  # writes the stand-ins into tmp_path/bin
+    bin_dir = tmp_path / "bin"
+    for tool in ("sh", "env", "test", "touch", "echo"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    make = [shutil.which("make"), "-n", "install", f"VENV={tmp_path / 'no-venv'}"]
+    result = subprocess.run(make, cwd=ROOT, env={"PATH": str(bin_dir)}, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    extras = "book,test,jax" if backend == "jax" else "book,test"
+    assert f'-e ".[{extras}]"' in result.stdout
+    assert f"touch {tmp_path / 'no-venv'}/.installed-{backend}" in result.stdout
+    said = [line for line in result.stderr.splitlines() if "JAX" in line]
+    assert len(said) == (1 if backend == "jax" else 0)
 
 
 @pytest.mark.parametrize("value, wanted", [(None, True), ("1", True), ("0", False)])
