@@ -332,11 +332,18 @@ class ForecastSplits:
 
         return gather
 
-    def _gather_in_numpy(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:attr:`_gather_windows` without TensorFlow."""
+    @functools.cached_property
+    def _gather_in_numpy(self):
+        """:attr:`_gather_windows` without TensorFlow: the same gather in NumPy, its table and
+        offsets made once, at the first call of :meth:`dataset`."""
         table = np.asarray(self.data, dtype=np.float32)
         offsets = window_offsets(self.lookback, self.step, self.alignment)
-        return table[rows[:, None] + offsets], table[rows + self.delay, self.target_column]
+        delay, column = self.delay, self.target_column
+
+        def gather(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return table[rows[:, None] + offsets], table[rows + delay, column]
+
+        return gather
 
     def naive_mae(self, split: str = "val") -> float:
         return naive_mae(self.batches(split), self.steps(split), self.target_column)
