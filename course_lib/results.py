@@ -156,16 +156,46 @@ def forget(chapter: str, run_folder: str | os.PathLike) -> None:
 def recall(chapter: str, task: str, model: str, settings: dict,
            run_folder: str | os.PathLike | None) -> Result | None:
     """The result ``chapter`` recorded in this run for ``model`` on ``task`` with exactly these
-    settings, on this Keras backend, else ``None`` (always ``None`` without a run folder)."""
+    settings, on this Keras backend, or the first epochs of the same fit recorded with more
+    epochs; else ``None`` (always ``None`` without a run folder)."""
     if not run_folder:
         return None
     import keras
 
     wanted = (chapter, task, model, json.dumps(settings, sort_keys=True), keras.backend.backend())
-    for item in _read(_chapter_file(chapter, run_folder)):
+    recorded = _read(_chapter_file(chapter, run_folder))
+    for item in recorded:
         if _identity(item) == wanted:
             return Result(**item)
+    for item in recorded:
+        found = _first_epochs(item, wanted, settings)
+        if found is not None:
+            return found
     return None
+
+
+def _first_epochs(item: dict, wanted: tuple, settings: dict) -> Result | None:
+    """``item``'s first ``settings["epochs"]`` epochs, where ``item`` is the same fit trained
+    for longer, else ``None``.
+
+    A course fit is seeded once before the model is built, draws its batches and dropout masks
+    epoch after epoch, and has no schedule and no early stopping, so its first epochs do not
+    depend on how many follow: chapter 9's 10 epochs of chapter 8's GRU are the first 10 of
+    chapter 8's 20, to the bit (`tests/test_results.py` trains both). The history is cut there
+    and the best value read from what is left; the time per epoch is the longer run's.
+    """
+    epochs, longer = settings.get("epochs"), item.get("settings", {}).get("epochs")
+    if not isinstance(epochs, int) or not isinstance(longer, int) or longer <= epochs:
+        return None
+    same_fit = {**item, "settings": {**item["settings"], "epochs": epochs}}
+    if _identity(same_fit) != wanted:
+        return None
+    history = {metric: values[:epochs] for metric, values in item["history"].items()}
+    if item["task"] == "reviews":
+        value = float(max(history["val_accuracy"]))
+    else:
+        value = float(float(min(history["val_loss"])) * item["mae_scale"])
+    return Result(**{**same_fit, "history": history, "value": value})
 
 
 def recall_folder(environ: dict[str, str] | None = None) -> str:

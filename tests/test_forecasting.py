@@ -78,10 +78,35 @@ def test_a_model_reused_from_a_chapter_that_trains_it_longer_keeps_its_own_epoch
     assert first.settings["epochs"] == own_epochs and len(first.history["loss"]) == own_epochs
     again = task.reuse_or_train("07_forecasting", "GRU", build, epochs=own_epochs, units=4)
     assert len(built) == 1 and again == first
-    task.reuse_or_train("07_forecasting", "GRU", build, units=4)  # the task's epochs: another
-    assert len(built) == 2
+    task.reuse_or_train("07_forecasting", "GRU", build, epochs=own_epochs + 1, units=4)
+    assert len(built) == 2  # longer than any recorded fit: trained
     with pytest.raises(ValueError, match="`epochs` must be a positive integer. Received: epochs=0"):
         task.reuse_or_train("07_forecasting", "GRU", build, epochs=0)
+
+
+def test_a_shorter_fit_of_a_recorded_model_is_recalled_as_its_first_epochs(task):
+    """Chapter 9 compares its stack with chapter 8's GRU + dropout over 10 epochs, the first 10
+    of the 20 chapter 8 records: recalled, they are what a 10-epoch fit gives, to the bit (the
+    same windows and dropout masks, epoch after epoch), and nothing is trained."""
+    rates = dict(units=4, dropout=0.3, recurrent_dropout=0.3)
+
+    def build():
+        return recurrent_regressor(task.splits.features, **rates)
+
+    longer = task.reuse_or_train("08_recurrent_dropout", "GRU + dropout", build, epochs=3, **rates)
+    shorter = task.reuse_or_train("08_recurrent_dropout", "GRU + dropout", _never_built, epochs=2,
+                                  **rates)
+    trained = task.result("08_recurrent_dropout", task.train(build, "GRU + dropout", epochs=2),
+                          epochs=2, **rates)
+    assert shorter.history == trained.history and shorter.value == trained.value
+    assert shorter.settings == trained.settings and shorter.settings["epochs"] == 2
+    assert shorter.history["loss"] == longer.history["loss"][:2]
+    assert shorter.seconds_per_epoch == longer.seconds_per_epoch  # the longer run's timing
+    assert [r.settings["epochs"] for r in results.load_results(task.run_folder)] == [3]
+
+
+def _never_built():
+    raise AssertionError("a recorded longer fit holds these epochs: nothing should be trained")
 
 
 def test_the_chapters_fit_call_trains_exactly_what_the_task_trains(task):

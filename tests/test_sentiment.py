@@ -51,6 +51,29 @@ def test_a_recorded_result_is_reused_only_with_equal_settings(task):
     assert [(r.model, r.task) for r in recorded] == [("SimpleRNN", "reviews")]
 
 
+def test_a_shorter_fit_of_a_recorded_model_is_recalled_as_its_first_epochs(task):
+    """Reviews are shuffled anew each epoch from the one seed: a 1-epoch fit is the first epoch
+    of a 2-epoch one, so it is recalled from it, best accuracy read from that epoch alone."""
+    longer = task.reuse_or_train("04_simple_rnn", "SimpleRNN", _small_rnn, epochs=2,
+                                 embedding_dim=4)
+
+    def never_built():
+        raise AssertionError("the recorded 2-epoch fit holds this one: nothing should be trained")
+
+    shorter = task.reuse_or_train("04_simple_rnn", "SimpleRNN", never_built, embedding_dim=4)
+    trained = task.result("04_simple_rnn", task.train(_small_rnn, "SimpleRNN"), embedding_dim=4)
+    assert shorter.history == trained.history and shorter.value == trained.value
+    assert shorter.settings == trained.settings and len(longer.history["loss"]) == 2
+    built = []
+
+    def other_size():
+        built.append(1)
+        return _small_rnn()
+
+    task.reuse_or_train("04_simple_rnn", "SimpleRNN", other_size, embedding_dim=8)
+    assert built  # another model's fit is never cut from a recorded one: trained
+
+
 def test_reversed_reviews_are_reversed_before_padding():
     whole = {**SMALL, "maxlen": 1000}  # longer than any review: nothing is cut
     forwards, backwards = review_task(**whole), review_task(**whole, reverse=True)

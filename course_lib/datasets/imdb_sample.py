@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import json
 import lzma
 import re
@@ -148,7 +149,11 @@ def review_vocabulary(texts) -> list[str]:
     """Every word of ``texts``, most frequent first, as ``TextVectorization.adapt`` orders its
     vocabulary (without its two reserved entries): ties go to the word whose UTF-8 bytes sort
     last, so the order is the same every time."""
-    counts = collections.Counter(word for text in texts for word in review_words(text))
+    return _ranked_vocabulary([review_words(text) for text in texts])
+
+
+def _ranked_vocabulary(reviews: list[list[str]]) -> list[str]:
+    counts = collections.Counter(itertools.chain.from_iterable(reviews))
     ranked = sorted(counts.items(), key=lambda item: (item[1], item[0].encode()), reverse=True)
     return [word for word, _ in ranked]
 
@@ -157,14 +162,17 @@ def review_vocabulary(texts) -> list[str]:
 def sample_ranks() -> RankedReviews:
     """The sample tokenized once: each word's rank by frequency in the training part."""
     train, test = load_imdb_texts("train"), load_imdb_texts("test")
-    vocabulary = review_vocabulary(train.texts)
+    words = [[review_words(text) for text in part.texts] for part in (train, test)]
+    vocabulary = _ranked_vocabulary(words[0])  # each review is split into words once
     word_index = {word: rank for rank, word in enumerate(vocabulary, start=1)}
     unseen_rank = len(vocabulary) + 1  # a test-review word never seen in training
     splits = []
-    for part in (train, test):
-        words = [review_words(text) for text in part.texts]
-        ranks = np.array([word_index.get(word, unseen_rank) for review in words for word in review],
-                         dtype=np.int64)
-        lengths = np.array([len(review) for review in words], dtype=np.int64)
+    for part, reviews in zip((train, test), words):
+        lengths = np.fromiter(map(len, reviews), dtype=np.int64, count=len(reviews))
+        all_words = itertools.chain.from_iterable(reviews)
+        ranks = np.fromiter(  # map and fromiter loop in C: a third of a list's time
+            map(word_index.get, all_words, itertools.repeat(unseen_rank)),
+            dtype=np.int64, count=int(lengths.sum()),
+        )
         splits.append((_read_only(ranks), _read_only(lengths), part.labels))
     return RankedReviews(splits[0], splits[1], word_index)
