@@ -181,8 +181,9 @@ def _first_epochs(item: dict, wanted: tuple, settings: dict) -> Result | None:
     A course fit is seeded once before the model is built, draws its batches and dropout masks
     epoch after epoch, and has no schedule and no early stopping, so its first epochs do not
     depend on how many follow: chapter 9's 10 epochs of chapter 8's GRU are the first 10 of
-    chapter 8's 20, to the bit (`tests/test_results.py` trains both). The history is cut there
-    and the best value read from what is left; the time per epoch is the longer run's.
+    chapter 8's 20, to the bit (tests in `test_forecasting.py` and `test_sentiment.py` train
+    both). The history is cut there and the best value read from what is left; the time per
+    epoch is the longer run's. A result without its curves (a baseline) has no first epochs.
     """
     epochs, longer = settings.get("epochs"), item.get("settings", {}).get("epochs")
     if not isinstance(epochs, int) or not isinstance(longer, int) or longer <= epochs:
@@ -190,11 +191,14 @@ def _first_epochs(item: dict, wanted: tuple, settings: dict) -> Result | None:
     same_fit = {**item, "settings": {**item["settings"], "epochs": epochs}}
     if _identity(same_fit) != wanted:
         return None
+    curve = "val_accuracy" if item["task"] == "reviews" else "val_loss"
+    if len(item["history"].get(curve, ())) < longer:
+        return None
     history = {metric: values[:epochs] for metric, values in item["history"].items()}
     if item["task"] == "reviews":
-        value = float(max(history["val_accuracy"]))
+        value = float(max(history[curve]))
     else:
-        value = float(float(min(history["val_loss"])) * item["mae_scale"])
+        value = float(float(min(history[curve])) * item["mae_scale"])
     return Result(**{**same_fit, "history": history, "value": value})
 
 

@@ -103,6 +103,10 @@ def test_a_shorter_fit_of_a_recorded_model_is_recalled_as_its_first_epochs(task)
     assert shorter.history["loss"] == longer.history["loss"][:2]
     assert shorter.seconds_per_epoch == longer.seconds_per_epoch  # the longer run's timing
     assert [r.settings["epochs"] for r in results.load_results(task.run_folder)] == [3]
+    longer_task = weather_task(**{**SMALL, "epochs": 3}, run_folder=task.run_folder)
+    baseline = longer_task.record_baseline("07_forecasting")  # no curves to cut
+    assert results.recall("07_forecasting", "weather", "naive baseline",
+                          {**baseline.settings, "epochs": 2}, task.run_folder) is None
 
 
 def _never_built():
