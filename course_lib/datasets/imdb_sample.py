@@ -145,14 +145,10 @@ def review_words(text: str) -> list[str]:
     return [word for word in _WHITESPACE.split(text) if word]
 
 
-def review_vocabulary(texts) -> list[str]:
-    """Every word of ``texts``, most frequent first, as ``TextVectorization.adapt`` orders its
-    vocabulary (without its two reserved entries): ties go to the word whose UTF-8 bytes sort
-    last, so the order is the same every time."""
-    return _ranked_vocabulary([review_words(text) for text in texts])
-
-
-def _ranked_vocabulary(reviews: list[list[str]]) -> list[str]:
+def review_vocabulary(reviews: list[list[str]]) -> list[str]:
+    """Every word of ``reviews`` (each one's :func:`review_words`), most frequent first, as
+    ``TextVectorization.adapt`` orders its vocabulary (without its two reserved entries): ties
+    go to the word whose UTF-8 bytes sort last, so the order is the same every time."""
     counts = collections.Counter(itertools.chain.from_iterable(reviews))
     ranked = sorted(counts.items(), key=lambda item: (item[1], item[0].encode()), reverse=True)
     return [word for word, _ in ranked]
@@ -163,7 +159,7 @@ def sample_ranks() -> RankedReviews:
     """The sample tokenized once: each word's rank by frequency in the training part."""
     train, test = load_imdb_texts("train"), load_imdb_texts("test")
     words = [[review_words(text) for text in part.texts] for part in (train, test)]
-    vocabulary = _ranked_vocabulary(words[0])  # each review is split into words once
+    vocabulary = review_vocabulary(words[0])  # each review is split into words once
     word_index = {word: rank for rank, word in enumerate(vocabulary, start=1)}
     unseen_rank = len(vocabulary) + 1  # a test-review word never seen in training
     splits = []
