@@ -51,11 +51,15 @@ unexport COURSE_LIB_RUN_FOLDER COURSE_LIB_REPORT_LESSONS
 # jax: 3.11-3.14), else by the newest such python3.X on the PATH (scripts/find_python.sh says
 # which, or stops with one line). It installs the versions locked in constraints.txt (see `make
 # lock`), and the backend's extra; one stamp per backend, so a second backend adds to .venv.
+# pip byte-compiles what it installs one file after another; compileall does it on every core
+# (14 s instead of 25 on 2 cores), skipping files already compiled. Like pip, it leaves a file
+# that does not compile (some packages ship such test data) to be reported on import.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || { python=$$(BACKEND=$(BACKEND) sh scripts/find_python.sh "$(PYTHON)") && \
 		echo "$$python -m venv $(VENV)" && $$python -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet --no-compile -c constraints.txt -e ".[$(EXTRAS)]"
+	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 	touch $(STAMP)
 
 install: $(STAMP)

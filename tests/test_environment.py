@@ -169,7 +169,8 @@ def test_makefile_installs_the_locked_versions_and_can_refresh_them():
     makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
     stamp = re.search(r"^\$\(STAMP\):(.*)\n((?:\t.*\n)+)", makefile, flags=re.M)
     assert "constraints.txt" in stamp.group(1).split()
-    assert 'pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"' in stamp.group(2)
+    assert 'pip install --quiet --no-compile -c constraints.txt -e ".[$(EXTRAS)]"' in stamp.group(2)
+    assert "-m compileall -qq -j 0 $(VENV)/lib" in stamp.group(2)  # on every core, not pip's one
     assert "EXTRAS := book,test$(if $(filter jax,$(BACKEND)),$(comma)jax)" in makefile
     assert "STAMP := $(VENV)/.installed-$(BACKEND)" in makefile  # a second backend adds its extra
     assert stamp.group(2).index("find_python.sh") < stamp.group(2).index("-m venv")

@@ -156,3 +156,77 @@ def test_review_words_split_as_tensorflow_does_where_python_would_not():
     assert imdb_sample.review_words("\u00c9T\u00c9 Caf\u00e9\u00a0noir<br />Yes!") == [
         "\u00c9t\u00c9", "caf\u00e9\u00a0noir", "yes"]
     assert imdb_sample.review_words("") == [] and imdb_sample.review_words(" .,!") == []
+
+
+# sample_ranks keeps the tokenized sample in the data home: every process after the first reads
+# it back instead of tokenizing 22,500 reviews again.
+
+def _frozen(*values):
+    return imdb_sample._read_only(np.array(values, dtype=np.int64))
+
+
+TINY_RANKS = imdb_sample.RankedReviews(  # as the tokenizer returns them: read-only int64
+    train=(_frozen(1, 2, 1), _frozen(2, 1), _frozen(0, 1)),
+    test=(_frozen(3, 1), _frozen(2), _frozen(1)),
+    word_index={"the": 1, "film": 2},
+)
+
+
+@pytest.fixture
+def tokenizations(data_home, monkeypatch):
+    """sample_ranks with a fresh process cache and a tokenizer that counts its calls and
+    returns TINY_RANKS: the keeping and reading back are what is tested here."""
+    calls = []
+    monkeypatch.setattr(imdb_sample, "_tokenize_sample", lambda: calls.append(1) or TINY_RANKS)
+    imdb_sample.sample_ranks.cache_clear()
+    yield calls
+    imdb_sample.sample_ranks.cache_clear()  # later tests get the real sample again
+
+
+def _same_ranks(read, expected):
+    for got, want in zip(read.train + read.test, expected.train + expected.test):
+        assert got.dtype == np.int64 and np.array_equal(got, want) and not got.flags.writeable
+    assert list(read.word_index.items()) == list(expected.word_index.items())
+
+
+def test_the_real_ranks_read_back_from_the_data_home_are_the_tokenized_ones(data_home):
+    ranked = imdb_sample.sample_ranks()  # tokenized in this process, or read back
+    path = data_home / imdb_sample.RANKS_CACHE_NAME
+    imdb_sample._write_ranks(path, "a key", ranked)
+    assert path.stat().st_size < 12_000_000  # ranks below 65,536 are kept as 2 bytes
+    _same_ranks(imdb_sample._read_ranks(path, "a key"), ranked)
+
+
+def test_the_first_process_keeps_the_ranks_and_the_next_reads_them(tokenizations, data_home):
+    _same_ranks(imdb_sample.sample_ranks(), TINY_RANKS)
+    assert (data_home / imdb_sample.RANKS_CACHE_NAME).is_file() and len(tokenizations) == 1
+    imdb_sample.sample_ranks.cache_clear()  # as in a new process
+    _same_ranks(imdb_sample.sample_ranks(), TINY_RANKS)
+    assert len(tokenizations) == 1
+
+
+def test_ranks_kept_for_other_code_or_a_damaged_file_are_tokenized_again(
+        tokenizations, data_home, monkeypatch):
+    imdb_sample.sample_ranks()
+    imdb_sample.sample_ranks.cache_clear()
+    monkeypatch.setattr(imdb_sample, "_ranks_key", lambda: "the tokenizer was edited")
+    imdb_sample.sample_ranks()
+    assert len(tokenizations) == 2
+    path = data_home / imdb_sample.RANKS_CACHE_NAME
+    for damage in (b"", b"PK\x03\x04 cut short", path.read_bytes()[:1000]):
+        path.write_bytes(damage)
+        imdb_sample.sample_ranks.cache_clear()
+        _same_ranks(imdb_sample.sample_ranks(), TINY_RANKS)
+    assert len(tokenizations) == 5
+    _same_ranks(imdb_sample._read_ranks(path, "the tokenizer was edited"), TINY_RANKS)
+
+
+def test_a_data_home_that_cannot_be_written_only_costs_the_time(tokenizations, monkeypatch,
+                                                                 tmp_path):
+    monkeypatch.setenv("COURSE_LIB_DATA", str(tmp_path / "a file"))
+    (tmp_path / "a file").write_text("not a folder")
+    for _ in range(2):
+        imdb_sample.sample_ranks.cache_clear()
+        _same_ranks(imdb_sample.sample_ranks(), TINY_RANKS)
+    assert len(tokenizations) == 2
+    assert (tmp_path / "a file").read_text() == "not a folder"

@@ -21,12 +21,14 @@ import json
 import lzma
 import re
 import string
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from course_lib._files import bytes_digest
+from course_lib._files import atomic_write, bytes_digest
+from course_lib.datasets._home import get_data_home
 
 SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "imdb_sample.jsonl.xz"
 SAMPLE_SHA256 = "1fbc042671d43702f8c508c88f8cc7317fd5198b00745dfcdd0cf949bfab56b3"
@@ -156,7 +158,71 @@ def review_vocabulary(reviews: list[list[str]]) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def sample_ranks() -> RankedReviews:
-    """The sample tokenized once: each word's rank by frequency in the training part."""
+    """The sample tokenized once: each word's rank by frequency in the training part.
+
+    Tokenizing 22,500 reviews takes seconds, in every process that loads them (each chapter's
+    kernel, each test worker), and gives the same ranks every time. So the first process keeps
+    them in the data home (:data:`RANKS_CACHE_NAME`), marked with the sample's digest and this
+    module's code: any change to either tokenizes again. A data home that cannot be written
+    only costs the time.
+    """
+    path, key = _ranks_cache_path(), _ranks_key()
+    ranked = _read_ranks(path, key) if path is not None else None
+    if ranked is None:
+        ranked = _tokenize_sample()
+        if path is not None:
+            _write_ranks(path, key, ranked)
+    return ranked
+
+
+RANKS_CACHE_NAME = "course_lib_imdb_sample_ranks.npz"
+
+
+def _ranks_cache_path() -> Path | None:
+    try:
+        return get_data_home() / RANKS_CACHE_NAME
+    except OSError:  # no data home to write to: tokenize in every process
+        return None
+
+
+def _ranks_key() -> str:
+    """What the ranks are computed from: the sample's bytes (by their digest) and the code."""
+    return bytes_digest(SAMPLE_SHA256.encode() + Path(__file__).read_bytes())
+
+
+def _read_ranks(path: Path, key: str) -> RankedReviews | None:
+    """The ranks kept at ``path`` for ``key``; None when there are none, they were computed
+    from another sample or other code, or the file is damaged (the caller writes it again)."""
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            if str(kept["key"]) != key:
+                return None
+            vocabulary = kept["vocabulary"].tobytes().decode("utf-8").split("\n")
+            splits = [
+                tuple(_read_only(kept[f"{split}_{name}"].astype(np.int64))
+                      for name in ("ranks", "lengths", "labels"))
+                for split in SPLITS
+            ]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    word_index = {word: rank for rank, word in enumerate(vocabulary, start=1)}
+    return RankedReviews(splits[0], splits[1], word_index)
+
+
+def _write_ranks(path: Path, key: str, ranked: RankedReviews) -> None:
+    vocabulary = sorted(ranked.word_index, key=ranked.word_index.get)  # words hold no "\n"
+    arrays = {"key": np.array(key),
+              "vocabulary": np.frombuffer("\n".join(vocabulary).encode("utf-8"), np.uint8)}
+    for split, (ranks, lengths, labels) in zip(SPLITS, (ranked.train, ranked.test)):
+        arrays[f"{split}_ranks"] = ranks.astype(np.min_scalar_type(ranks.max()))
+        arrays[f"{split}_lengths"], arrays[f"{split}_labels"] = lengths, labels
+    try:  # atomic: a process reading at the same moment sees the old file or the whole new one
+        atomic_write(path, lambda handle: np.savez(handle, **arrays))
+    except OSError:  # a read-only data home: the next process tokenizes again
+        pass
+
+
+def _tokenize_sample() -> RankedReviews:
     train, test = load_imdb_texts("train"), load_imdb_texts("test")
     words = [[review_words(text) for text in part.texts] for part in (train, test)]
     vocabulary = review_vocabulary(words[0])  # each review is split into words once
