@@ -352,7 +352,7 @@ FINDINGS: tuple[Finding, ...] = (
         "fastest training step of the GRU and the Conv1D + GRU on the same windows",
         NOT_SHOWN, ("conv_gru_cheaper",),
         reason="Not a matter of data size but of kernels: with oneDNN's kernels the hybrid's "
-        "step is about twice as fast as the GRU's, but on TensorFlow's reference kernels with "
+        "step is about 1.6 times as fast as the GRU's, but on TensorFlow's reference kernels with "
         "one thread its lead shrinks to about 20% (a ratio near 1.2) and can vanish on a "
         "loaded machine, so the run reports it instead of asserting it. A GPU, where the "
         "recurrence is the bottleneck, is where the lecture's speed-up would show."),
