@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1 << 20  # bytes read or copied at a time: bounded memory for files of gigabytes
+_PARTIAL_NAME = re.compile(r"(?P<name>.+)\.\d+-[0-9a-f]{8}\.part")  # atomic_write's, below
 
 
 def bytes_digest(data: bytes, algorithm: str = "sha256") -> str:
@@ -55,6 +57,13 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -
     finally:  # after os.replace there is nothing left to remove
         partial.unlink(missing_ok=True)
     return path
+
+
+def partial_target(name: str) -> str | None:
+    """The file name that :func:`atomic_write`'s partial file ``name`` becomes, or None when
+    ``name`` is not such a file: a listing can treat a file being written like the file."""
+    match = _PARTIAL_NAME.fullmatch(name)
+    return match["name"] if match else None
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

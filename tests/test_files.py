@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from course_lib._files import atomic_write, atomic_write_text, bytes_digest, file_digest, move_aside
+from course_lib._files import (atomic_write, atomic_write_text, bytes_digest, file_digest, move_aside,
+                               partial_target)
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "course_lib"
@@ -35,6 +36,15 @@ def test_an_atomic_write_replaces_the_file_whole_and_leaves_no_partial_file(tmp_
     assert atomic_write(path, lambda handle: [handle.write(b"sec"), handle.write(b"ond")]) == path
     assert path.read_bytes() == b"second"
     assert os.listdir(path.parent) == ["entry.json"]
+
+
+def test_a_partial_file_names_the_file_it_becomes(tmp_path):
+    path = tmp_path / "glove.6B.50d.txt"
+    seen = []
+    atomic_write(path, lambda handle: seen.extend(p.name for p in tmp_path.iterdir()))
+    assert [partial_target(name) for name in seen] == ["glove.6B.50d.txt"]
+    for other in ["glove.6B.50d.txt", "notes.part", "a.b.part", "imdb.npz.12-0A1B2C3D.part"]:
+        assert partial_target(other) is None
 
 
 @pytest.mark.parametrize("interruption", [OSError("disk full"), KeyboardInterrupt()])

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 import course_lib
-from course_lib._files import atomic_write_text, bytes_digest, file_digest
+from course_lib._files import atomic_write_text, bytes_digest, file_digest, partial_target
 from course_lib.datasets._home import DATA_HOME_ENV
 from course_lib.datasets import DERIVED_FILES
 from course_lib.run_folder import RunFolder
@@ -75,8 +75,7 @@ def data_home_listing() -> list[tuple[str, int, int]]:
 
 
 def _derived(name: str) -> bool:
-    return name in DERIVED_FILES or (  # atomic_write's <name>.<pid>-<random>.part
-        name.endswith(".part") and name.rsplit(".", 2)[0] in DERIVED_FILES)
+    return name in DERIVED_FILES or partial_target(name) in DERIVED_FILES
 
 
 def chapter_key(source: Path, parameters: Mapping[str, object], dependency_results: Mapping[str, str | None],

@@ -15,5 +15,6 @@ DERIVED_FILES = word_vectors.DERIVED_FILES | {RANKS_CACHE_NAME}
 
 __all__ = [
     "DERIVED_FILES", "RemoteFile", "WeatherRecord", "decode_review", "fetch", "get_data_home",
-    "glove_path", "weather_csv_text", "load_glove", "load_imdb", "load_imdb_texts", "load_imdb_word_index", "load_jena", "load_padded_imdb",
+    "glove_path", "weather_csv_text", "load_glove", "load_imdb", "load_imdb_texts",
+    "load_imdb_word_index", "load_jena", "load_padded_imdb",
 ]
